@@ -1,0 +1,46 @@
+"""The bot's command menu, per language.
+
+Telegram keys command lists by the client's two-letter language, which cannot express Uzbek
+Cyrillic; so the global lists cover uz/ru/en and a user's own choice is set for their chat.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+
+from bot.i18n import N_
+from services.users import DEFAULT_LANGUAGE, LANGUAGES
+
+COMMANDS = (
+    ("menu", N_("Main menu")),
+    ("profile", N_("Business profile")),
+    ("canvas", N_("1-page marketing canvas")),
+    ("goals", N_("Goals and progress")),
+    ("team", N_("Team and roles")),
+    ("plan", N_("Plan, trial and limits")),
+    ("business", N_("Switch or add a business")),
+    ("settings", N_("Language and time zone")),
+    ("help", N_("Help")),
+    ("cancel", N_("Cancel the current action")),
+)
+
+
+def commands_for(i18n: I18n, locale: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+            for name, text in COMMANDS]
+
+
+async def set_default_commands(bot: Bot, i18n: I18n) -> None:
+    """Commands for everyone: Uzbek by default, plus Russian and English clients."""
+    await bot.set_my_commands(commands_for(i18n, DEFAULT_LANGUAGE), BotCommandScopeDefault())
+    for locale in LANGUAGES:
+        if len(locale) == 2:
+            await bot.set_my_commands(commands_for(i18n, locale), BotCommandScopeDefault(),
+                                      language_code=locale)
+
+
+async def set_user_commands(bot: Bot, i18n: I18n, *, chat_id: int, locale: str) -> None:
+    """Commands in the language this user chose (covers Uzbek Cyrillic)."""
+    await bot.set_my_commands(commands_for(i18n, locale), BotCommandScopeChat(chat_id=chat_id))

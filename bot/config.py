@@ -1,0 +1,50 @@
+"""Settings: one pydantic-settings model read from the environment and ``.env``.
+
+The variable names ``BOT_TOKEN``, ``TELEGRAM_API_URL``, ``DATABASE_URL``, ``REDIS_URL`` and
+``ADMIN_IDS`` are a public contract (README): keep them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR}/biznespilot.db"
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    encryption_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    webhook_base_url: str | None = None
+    timezone: str = "Asia/Tashkent"
+    data_dir: Path = DEFAULT_DATA_DIR
+    log_level: str = "INFO"
+    # Per-user flood control: at most this many updates in the window, then a short pause.
+    flood_rate: int = Field(default=8, ge=1)
+    flood_window_seconds: float = Field(default=3.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            return frozenset(int(p) for p in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")

@@ -1,0 +1,48 @@
+"""Per-user flood control: a sliding window per user, one polite warning per window."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    def __init__(self, *, rate: int, window: float, on_flood: Callable[[Update, dict[str, Any]],
+                 Awaitable[None]] | None = None, max_users: int = 100_000) -> None:
+        self._rate = rate
+        self._window = window
+        self._hits: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+        self._on_flood = on_flood
+        self._max_users = max_users
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        now = time.monotonic()
+        hits = self._hits.get(user.id)
+        if hits is None:
+            if len(self._hits) >= self._max_users:
+                self._hits.clear()
+            hits = self._hits[user.id] = deque()
+        while hits and now - hits[0] > self._window:
+            hits.popleft()
+        if len(hits) >= self._rate:
+            if self._on_flood and now - self._warned.get(user.id, -1e9) > self._window:
+                self._warned[user.id] = now
+                assert isinstance(event, Update)
+                await self._on_flood(event, data)
+            return None
+        hits.append(now)
+        return await handler(event, data)

@@ -1,0 +1,37 @@
+"""Long polling for the owner bot (``biznespilot run``)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+
+from bot.app import App, build_owner_dispatcher, make_bot
+from bot.commands import set_default_commands
+
+log = logging.getLogger(__name__)
+
+
+async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
+    """Build the owner bot and its dispatcher and publish the command menu."""
+    bot = make_bot(app.settings, token)
+    dp = build_owner_dispatcher(app)
+    me = await bot.get_me()
+    app.extras.update(owner_username=me.username, owner_bot=bot, owner_dispatcher=dp)
+    await set_default_commands(bot, app.i18n)
+    log.info("owner bot @%s ready", me.username)
+    return bot, dp
+
+
+async def run_polling(app: App, token: str) -> None:
+    """Embedded production: polling plus the in-process scheduler."""
+    from bot.scheduler import build_scheduler
+
+    bot, dp = await start_owner_bot(app, token)
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.close()

@@ -1,0 +1,79 @@
+"""/help, /cancel and the fallback for input nobody expected."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.middlewares.permissions import PUBLIC
+from handlers.ui import MenuCB, MenuItem, home_button
+from services.db.models import Business
+
+router = Router(name="common")
+fallback_router = Router(name="fallback")
+
+
+def help_text() -> str:
+    return "\n".join([
+        _("❓ <b>BiznesPilot help</b>"),
+        "",
+        _("BiznesPilot is your marketing co-pilot: a profile of your business, a 1-page "
+          "marketing plan, goals, your team — and soon analytics, offers and an AI advisor."),
+        "",
+        _("/menu — main menu"),
+        _("/profile — business profile"),
+        _("/canvas — 1-page marketing canvas"),
+        _("/goals — goals and progress"),
+        _("/team — team and roles"),
+        _("/plan — plan, trial and limits"),
+        _("/business — switch business or add one"),
+        _("/settings — language and time zone"),
+        _("/cancel — stop what you are doing"),
+        "",
+        _("Buttons under messages do the same. Anything half-done is kept, even if you come "
+          "back tomorrow."),
+    ])
+
+
+@router.message(Command("help"), flags={"perm": PUBLIC})
+async def cmd_help(message: Message) -> None:
+    await message.answer(help_text())
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.HELP), flags={"perm": PUBLIC})
+async def on_help(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        from aiogram.types import InlineKeyboardMarkup
+
+        await callback.message.answer(
+            help_text(), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[home_button()]]))
+
+
+@router.message(Command("cancel"), flags={"perm": PUBLIC})
+async def cmd_cancel(message: Message, state: FSMContext, business: Business | None) -> None:
+    current = await state.get_state()
+    await state.clear()
+    if current is None:
+        await message.answer(_("Nothing to cancel. /menu opens the main menu."))
+    elif business is None:
+        await message.answer(_("Cancelled. Send /start whenever you are ready."))
+    else:
+        await message.answer(_("Cancelled. /menu opens the main menu."))
+
+
+@fallback_router.message(StateFilter(None), flags={"perm": PUBLIC})
+async def on_unexpected(message: Message, business: Business | None) -> None:
+    if business is None:
+        await message.answer(_("Send /start to set up your business."))
+    else:
+        await message.answer(_("I didn't get that. /menu opens the main menu, /help lists "
+                               "what I can do."))
+
+
+@fallback_router.callback_query(flags={"perm": PUBLIC})
+async def on_stale_button(callback: CallbackQuery) -> None:
+    await callback.answer(_("This button is out of date. Open /menu again."), show_alert=True)

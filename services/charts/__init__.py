@@ -1,0 +1,1 @@
+"""Chart and card renderers: take already-localized labels, return PNG bytes."""

@@ -1,0 +1,61 @@
+"""A demo account with a realistic business, for ``biznespilot shell --demo``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import canvas, goals, profile, users
+from services.db.base import utcnow
+from services.db.models import Business
+
+DEMO_USER_ID = 700_000_001
+
+DEMO_CANVAS = {
+    "target_market": "Office workers aged 25–40 in Chilonzor and Yunusobod who buy coffee on "
+                     "the way to work; students on weekends.",
+    "message": "Freshly roasted coffee in 3 minutes — or the next cup is on us.",
+    "media": "Instagram reels, our Telegram channel, a banner at the Chilonzor metro exit.",
+    "lead_capture": "A free cup for subscribing to our Telegram bot.",
+    "lead_nurture": "Weekly tips on coffee and a Friday offer in the bot.",
+    "sales_conversion": "First-order 20% off until Sunday; bundles for offices.",
+}
+
+
+async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
+                    first_name: str = "Demo", language: str = "uz") -> Business:
+    """Create (once) a user who owns "Chilonzor Coffee" with a filled profile, canvas and goals.
+
+    Returns the existing demo business when it is already there.
+    """
+    user, _ = await users.touch_user(session, user_id=user_id, first_name=first_name)
+    ctx = await users.load_context(session, user=user)
+    if ctx.business is not None:
+        return ctx.business
+    user.language = user.language or language
+    business, _ = await profile.create_business(
+        session, owner_id=user_id, name="Chilonzor Coffee", industry="horeca", model="b2c",
+        primary_goal="sales", team_size="6-20")
+    for field, raw in {
+        "legal_name": "\"Chilonzor Coffee\" MChJ", "type": "small", "city": "Toshkent",
+        "region": "Toshkent shahri", "address": "Chilonzor 9-kvartal, 14",
+        "phone": "+998 90 123 45 67", "email": "hello@chilonzorcoffee.uz",
+        "website": "chilonzorcoffee.uz", "tagline": "Coffee that wakes up Chilonzor",
+        "description": "A specialty coffee shop with two points near the metro, "
+                       "take-away and office delivery.",
+        "founded_on": "01.03.2023", "employees": "12", "annual_revenue": "1.8 mlrd",
+    }.items():
+        await profile.update_field(session, business_id=business.id, field=field, raw=raw)
+    for square, text in DEMO_CANVAS.items():
+        await canvas.set_square(session, business_id=business.id, square=square, content=text)
+    deadline = (utcnow() + timedelta(days=60)).date()
+    goal = await goals.create_goal(session, business_id=business.id, metric="revenue",
+                                   title="Monthly revenue 200 mln", target="200 mln",
+                                   deadline=deadline)
+    await goals.update_progress(session, business_id=business.id, goal_id=goal.id,
+                                current="134 mln")
+    await goals.create_goal(session, business_id=business.id, metric="followers",
+                            title="Telegram channel 5 000 members", target="5000",
+                            deadline=deadline)
+    return business

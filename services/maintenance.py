@@ -1,0 +1,22 @@
+"""Housekeeping jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db.base import utcnow
+from services.db.models import ProcessedUpdate
+
+# Telegram keeps an undelivered update for at most 24 h; twice that is a safe de-dup window,
+# and pruning matters because update ids restart at a random value after a quiet week.
+DEDUP_RETENTION = timedelta(hours=48)
+
+
+async def purge_processed_updates(session: AsyncSession) -> int:
+    """Forget update ids older than the de-duplication window; returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - DEDUP_RETENTION))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
