@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-from alembic import context
 from sqlalchemy.engine import Connection
 
+from alembic import context
 from services.db import models  # noqa: F401  (registers every table on the metadata)
 from services.db.base import Base
 from services.db.session import make_engine

@@ -95,7 +95,7 @@ async def full(emu: BotAPIEmulator, base_url: str, n: int, n_users: int,
                                               industry="retail", model="b2c",
                                               primary_goal="sales", team_size="1")
     bot = make_bot(settings, FULL_TOKEN)
-    dp = build_owner_dispatcher(app)
+    dp = await build_owner_dispatcher(app)
     try:
         return await _drive(emu, FULL_TOKEN, bot, dp, n, n_users)
     finally:

@@ -27,7 +27,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.storage import SqlStorage, key_builder
-from services import plans
+from services import maintenance, plans
 from services.db.session import make_engine, make_sessionmaker
 from services.users import guess_language
 
@@ -59,6 +59,18 @@ def make_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     return SqlStorage(engine)
 
 
+async def make_dedup(app: App) -> DedupMiddleware:
+    """The de-dup window, preloaded with what was handled before this process started."""
+    redis = None
+    if app.settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(app.settings.redis_url)
+    async with app.sessionmaker() as session:
+        seen = await maintenance.recent_update_ids(session)
+    return DedupMiddleware(seen=seen, redis=redis)
+
+
 async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     """Engine, migrations, seed data, i18n and FSM storage."""
     if settings.database_url.startswith("sqlite"):
@@ -81,12 +93,14 @@ def make_bot(settings: Settings, token: str) -> Bot:
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def build_owner_dispatcher(app: App) -> Dispatcher:
+async def build_owner_dispatcher(app: App) -> Dispatcher:
     """The owner bot: middlewares in order, then every feature router."""
     from handlers import errors as error_handlers
     from handlers.owner import detached, get_routers
 
-    dp = Dispatcher(storage=app.storage, i18n=app.i18n, settings=app.settings, app=app)
+    # FSM is mounted by hand after the DB middleware so its reads join the update's session.
+    dp = Dispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
+                    settings=app.settings, app=app)
     settings = app.settings
 
     async def on_flood(update: Update, data: dict[str, Any]) -> None:
@@ -99,10 +113,11 @@ def build_owner_dispatcher(app: App) -> Dispatcher:
                 app.i18n.gettext("🐢 Too many messages at once. Please wait a few seconds."),
             )
 
-    dp.update.outer_middleware(DedupMiddleware())
+    dp.update.outer_middleware(await make_dedup(app))
     dp.update.outer_middleware(ThrottlingMiddleware(
         rate=settings.flood_rate, window=settings.flood_window_seconds, on_flood=on_flood))
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ContextMiddleware(settings.admin_ids))
     dp.update.outer_middleware(UserLocaleMiddleware(app.i18n))
     permission = PermissionMiddleware()

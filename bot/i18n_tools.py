@@ -65,6 +65,8 @@ def extract() -> None:
             for message in catalog:
                 if message.id and not message.string:
                     message.string = message.id
+                elif isinstance(message.id, tuple) and not all(message.string or ()):
+                    message.string = tuple(message.id)
         path.write_bytes(_po_bytes(catalog))
 
 
@@ -84,7 +86,9 @@ def problems() -> list[str]:
             if not message.id:
                 continue
             translated = catalog.get(message.id)
-            if translated is None or not translated.string or translated.fuzzy:
+            strings = (translated.string if translated is not None and isinstance(
+                translated.string, tuple) else (translated.string if translated else "",))
+            if translated is None or not all(strings) or translated.fuzzy:
                 found.append(f"{locale}: untranslated: {message.id!r}")
                 continue
             if set(_PLACEHOLDER.findall(str(message.id))) != set(

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     """Build the owner bot and its dispatcher and publish the command menu."""
     bot = make_bot(app.settings, token)
-    dp = build_owner_dispatcher(app)
+    dp = await build_owner_dispatcher(app)
     me = await bot.get_me()
     app.extras.update(owner_username=me.username, owner_bot=bot, owner_dispatcher=dp)
     await set_default_commands(bot, app.i18n)

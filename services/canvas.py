@@ -49,4 +49,20 @@ async def set_square(
 
 
 def filled_count(canvas: dict[str, str]) -> int:
+    """How many squares have text."""
     return sum(1 for v in canvas.values() if v)
+
+
+def square_at(number: int) -> str:
+    """The square code for its 1-based number on the canvas (1–9)."""
+    if not 1 <= number <= len(SQUARES):
+        raise InvalidInput(field="square", reason="choice")
+    return SQUARES[number - 1]
+
+
+def phase_of(square: str) -> str:
+    """The phase (before / during / after) a square belongs to."""
+    for phase, squares in PHASES.items():
+        if square in squares:
+            return phase
+    raise InvalidInput(field="square", reason="choice")

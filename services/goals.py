@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
@@ -45,10 +45,30 @@ async def list_goals(session: AsyncSession, *, business_id: int) -> list[GoalVie
 
 
 def parse_deadline(raw: str, *, today: date) -> date:
+    """A deadline typed by the user (``31.12.2026``); today or later."""
     deadline = parse_date(raw, field="deadline")
     if deadline < today:
         raise InvalidInput(field="deadline", reason="past")
     return deadline
+
+
+def parse_title(raw: str) -> str:
+    """A goal's title: trimmed, 1–200 characters."""
+    return clean_text(raw, field="title", max_len=200)
+
+
+def parse_target(raw: str) -> int:
+    """A goal's target typed by the user (``200 mln``, ``1 500 000``); at least 1."""
+    return parse_amount(raw, field="target", minimum=1)
+
+
+async def ensure_room(session: AsyncSession, *, business_id: int) -> None:
+    """Raise ``InvalidInput(reason="too_many")`` when the business has ``MAX_GOALS`` goals."""
+    count = await session.scalar(
+        select(func.count()).select_from(Goal).where(Goal.business_id == business_id)
+    )
+    if (count or 0) >= MAX_GOALS:
+        raise InvalidInput(field="goal", reason="too_many", max=MAX_GOALS)
 
 
 async def create_goal(
@@ -63,14 +83,13 @@ async def create_goal(
     """Add a goal; ``target`` is raw user input (``50 mln``, ``200``)."""
     if metric not in METRICS:
         raise InvalidInput(field="metric", reason="choice")
-    existing = await list_goals(session, business_id=business_id)
-    if len(existing) >= MAX_GOALS:
-        raise InvalidInput(field="goal", reason="too_many", max=MAX_GOALS)
+    await ensure_room(session, business_id=business_id)
     goal = Goal(
         business_id=business_id,
         metric=metric,
-        title=clean_text(title, field="title", max_len=200),
-        target=parse_amount(target, field="target", minimum=1),
+        title=parse_title(title),
+        target=parse_target(target),
+        current=0,
         deadline=deadline,
     )
     session.add(goal)
@@ -85,6 +104,11 @@ async def _get(session: AsyncSession, business_id: int, goal_id: int) -> Goal:
     if goal is None:
         raise NotFound(entity="goal", id=goal_id)
     return goal
+
+
+async def get_goal(session: AsyncSession, *, business_id: int, goal_id: int) -> GoalView:
+    """One goal of this business; ``NotFound`` for another business's goal id."""
+    return _view(await _get(session, business_id, goal_id))
 
 
 async def update_progress(
@@ -104,3 +128,4 @@ async def update_progress(
 async def delete_goal(session: AsyncSession, *, business_id: int, goal_id: int) -> None:
     """Remove a goal of this business."""
     await session.delete(await _get(session, business_id, goal_id))
+    await session.flush()

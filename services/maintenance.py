@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
@@ -20,3 +20,12 @@ async def purge_processed_updates(session: AsyncSession) -> int:
     result = await session.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - DEDUP_RETENTION))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def recent_update_ids(session: AsyncSession, *, limit: int = 20_000
+                            ) -> list[tuple[int, int]]:
+    """The most recently handled ``(bot_id, update_id)`` pairs, oldest first."""
+    rows = await session.execute(
+        select(ProcessedUpdate.bot_id, ProcessedUpdate.update_id)
+        .order_by(ProcessedUpdate.created_at.desc()).limit(limit))
+    return [(int(b), int(u)) for b, u in reversed(rows.all())]

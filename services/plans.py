@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,14 @@ PERIOD_FORMAT: dict[Resource, str] = {
 }
 
 WARNING_LEVELS = (90, 80)
+RETENTION_DAYS = "retention_days"
+# The order the limit matrix is shown in; retention is a limit but not a counted resource.
+LIMIT_ORDER: tuple[str, ...] = (
+    Resource.BUSINESSES, Resource.TEAM_MEMBERS, Resource.CHANNELS, Resource.AVATARS,
+    Resource.COMPETITORS, Resource.LEADS_PER_MONTH, Resource.CHATBOTS,
+    Resource.CHATBOT_MESSAGES_PER_MONTH, RETENTION_DAYS, Resource.API_CALLS_PER_DAY,
+    Resource.AI_REQUESTS_PER_HOUR,
+)
 
 
 class PlanCode(StrEnum):
@@ -59,7 +68,7 @@ def _limits(
         Resource.CHANNELS: channels, Resource.AVATARS: avatars,
         Resource.COMPETITORS: competitors, Resource.LEADS_PER_MONTH: leads,
         Resource.CHATBOTS: bots, Resource.CHATBOT_MESSAGES_PER_MONTH: messages,
-        "retention_days": retention, Resource.API_CALLS_PER_DAY: api,
+        RETENTION_DAYS: retention, Resource.API_CALLS_PER_DAY: api,
         Resource.AI_REQUESTS_PER_HOUR: ai,
     }
 
@@ -120,6 +129,19 @@ class LimitStatus:
             if not self.unlimited and self.used * 100 >= self.limit * level:
                 return level
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRow:
+    """One line of a plan's limit matrix; ``usage`` where the resource is counted."""
+
+    resource: str
+    limit: int
+    usage: LimitStatus | None = None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.limit == UNLIMITED
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +286,29 @@ async def check_limit(
         raise LimitExceeded(resource=resource.value, used=used, limit=status.limit,
                             plan=view.plan_code)
     return status
+
+
+async def limit_status(
+    session: AsyncSession, *, business_id: int, resource: Resource, used: int
+) -> LimitStatus:
+    """Where ``used`` stands against the business's plan limit, without enforcing it."""
+    view = await business_subscription(session, business_id=business_id)
+    return _status(view, resource, used)
+
+
+def limit_matrix(
+    limits: Mapping[str, int], *, plan: str, used: Mapping[str, int] | None = None
+) -> list[LimitRow]:
+    """A plan's limits in display order, with usage for the resources given in ``used``."""
+    used = used or {}
+    rows = []
+    for key in LIMIT_ORDER:
+        limit = int(limits.get(key, UNLIMITED))
+        usage = None
+        if key in used:
+            usage = LimitStatus(resource=str(key), used=used[key], limit=limit, plan=plan)
+        rows.append(LimitRow(resource=str(key), limit=limit, usage=usage))
+    return rows
 
 
 def period_key(resource: Resource, now: datetime | None = None) -> str:

@@ -134,6 +134,7 @@ async def create_business(
 
 
 async def get_business(session: AsyncSession, *, business_id: int) -> Business:
+    """The business by id, or ``NotFound``."""
     business = await session.get(Business, business_id)
     if business is None:
         raise NotFound(entity="business", id=business_id)
@@ -148,7 +149,9 @@ async def update_field(
     if spec is None:
         raise InvalidInput(field=field, reason="unknown_field")
     business = await get_business(session, business_id=business_id)
-    if raw.strip() in {"", "-"} and not spec.required:
+    if raw.strip() in {"", "-"}:
+        if spec.required:
+            raise InvalidInput(field=field, reason="empty")
         value: Any = None
     else:
         value = spec.parse(raw, field)
@@ -157,10 +160,13 @@ async def update_field(
     return business
 
 
-async def set_logo(session: AsyncSession, *, business_id: int, file_id: str) -> None:
-    """Remember the logo (a Telegram file id)."""
+async def set_logo(session: AsyncSession, *, business_id: int, file_id: str | None) -> None:
+    """Remember the logo (a Telegram file id); ``None`` removes it."""
+    if file_id is not None and not 0 < len(file_id) <= 256:
+        raise InvalidInput(field="logo", reason="photo")
     business = await get_business(session, business_id=business_id)
     business.logo_file_id = file_id
+    await session.flush()
 
 
 def completeness(business: Business) -> int:

@@ -82,6 +82,12 @@ def assignable_roles(actor_role: Role | str) -> tuple[Role, ...]:
     return ASSIGNABLE_BY.get(Role(actor_role), ())
 
 
+def permissions_of(role: Role | str) -> tuple[Permission, ...]:
+    """The role's permissions in the matrix's order (for showing what a role may do)."""
+    granted = ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return tuple(p for p in Permission if p in granted)
+
+
 @dataclass(frozen=True, slots=True)
 class MemberView:
     user_id: int
@@ -97,6 +103,22 @@ class InviteView:
     token: str
     role: Role
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InviteOffer:
+    """What the invitee is offered: the business, the role and who invites them."""
+
+    business_id: int
+    business_name: str
+    role: Role
+    inviter_id: int
+    inviter_name: str
+    expires_at: datetime
+
+
+def _display_name(user: User) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or str(user.id)
 
 
 async def get_role(session: AsyncSession, *, business_id: int, user_id: int) -> Role | None:
@@ -130,17 +152,27 @@ async def list_members(session: AsyncSession, *, business_id: int) -> list[Membe
             .where(Membership.business_id == business_id)
         )
     ).all()
-    members = [
-        MemberView(
-            user_id=u.id,
-            name=" ".join(p for p in (u.first_name, u.last_name) if p) or str(u.id),
-            username=u.username,
-            role=Role(m.role),
-            joined_at=m.created_at,
-        )
-        for m, u in rows
-    ]
+    members = [_member_view(m, u) for m, u in rows]
     return sorted(members, key=lambda m: (order[m.role.value], m.joined_at))
+
+
+def _member_view(membership: Membership, user: User) -> MemberView:
+    return MemberView(user_id=user.id, name=_display_name(user), username=user.username,
+                      role=Role(membership.role), joined_at=membership.created_at)
+
+
+async def get_member(session: AsyncSession, *, business_id: int, user_id: int) -> MemberView:
+    """One member of this business, or ``NotFound`` (also for another business's member)."""
+    row = (
+        await session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.business_id == business_id, Membership.user_id == user_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(entity="member", id=user_id)
+    return _member_view(*row)
 
 
 async def list_invites(session: AsyncSession, *, business_id: int) -> list[InviteView]:
@@ -166,6 +198,14 @@ async def seats_used(session: AsyncSession, *, business_id: int) -> int:
         .where(Membership.business_id == business_id, Membership.role != Role.OWNER.value)
     )
     return int(members or 0) + len(await list_invites(session, business_id=business_id))
+
+
+async def seat_status(session: AsyncSession, *, business_id: int) -> plans.LimitStatus:
+    """Team seats against the plan's limit (not enforced: for showing usage)."""
+    return await plans.limit_status(
+        session, business_id=business_id, resource=plans.Resource.TEAM_MEMBERS,
+        used=await seats_used(session, business_id=business_id),
+    )
 
 
 async def create_invite(
@@ -215,9 +255,25 @@ async def peek_invite(session: AsyncSession, *, token: str) -> tuple[Invite, Bus
     return invite, business
 
 
-async def accept_invite(session: AsyncSession, *, token: str, user_id: int) -> Membership:
-    """Join the business with the invite's role; the invite is then used up atomically."""
+async def describe_invite(session: AsyncSession, *, token: str) -> InviteOffer:
+    """The offer behind a live invite link, or ``InviteInvalid``."""
     invite, business = await peek_invite(session, token=token)
+    inviter = await session.get(User, invite.created_by)
+    return InviteOffer(
+        business_id=business.id, business_name=business.name, role=Role(invite.role),
+        inviter_id=invite.created_by,
+        inviter_name=_display_name(inviter) if inviter else str(invite.created_by),
+        expires_at=invite.expires_at,
+    )
+
+
+async def accept_invite(session: AsyncSession, *, token: str, user_id: int) -> Membership:
+    """Join the business with the invite's role; the invite is then used up atomically.
+
+    Joining is a change to the business, so a lapsed (read-only) business refuses it until paid.
+    """
+    invite, business = await peek_invite(session, token=token)
+    await plans.require_writable(session, business_id=business.id)
     if await get_role(session, business_id=business.id, user_id=user_id) is not None:
         raise Conflict(reason="already_member")
     # Mark used with a guarded UPDATE so two accepts of one link cannot both win.
@@ -244,8 +300,8 @@ async def accept_invite(session: AsyncSession, *, token: str, user_id: int) -> M
 async def revoke_invite(
     session: AsyncSession, *, business_id: int, actor_id: int, invite_id: int
 ) -> None:
-    """Revoke a pending invite of this business."""
-    await require_permission(
+    """Revoke a pending invite of this business (one for a role the actor may hand out)."""
+    actor_role = await require_permission(
         session, business_id=business_id, user_id=actor_id, permission=Permission.MANAGE_TEAM
     )
     invite = await session.scalar(
@@ -253,6 +309,8 @@ async def revoke_invite(
     )
     if invite is None or invite.used_at is not None:
         raise NotFound(entity="invite", id=invite_id)
+    if Role(invite.role) not in assignable_roles(actor_role):
+        raise PermissionDenied(permission="assign_role", role=actor_role.value)
     invite.revoked_at = utcnow()
     await audit.record(session, action="team.invite_revoked", user_id=actor_id,
                        business_id=business_id, invite_id=invite_id)

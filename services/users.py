@@ -16,6 +16,7 @@ from services.validation import parse_timezone
 
 LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
 DEFAULT_LANGUAGE = "uz"
+DEFAULT_TIMEZONE = "Asia/Tashkent"
 _SEEN_RESOLUTION = timedelta(minutes=5)
 
 
@@ -38,6 +39,37 @@ def guess_language(language_code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+async def load_actor(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    first_name: str,
+    last_name: str | None = None,
+    username: str | None = None,
+    admin_ids: frozenset[int] = frozenset(),
+) -> tuple[UserContext, bool]:
+    """The per-update lookup: user, current business and role in one query on the hot path;
+    falls back to the slower paths only for new users or a stale current business."""
+    row = (
+        await session.execute(
+            select(User, Membership.role, Business)
+            .outerjoin(Membership, (Membership.user_id == User.id)
+                       & (Membership.business_id == User.current_business_id))
+            .outerjoin(Business, Business.id == Membership.business_id)
+            .where(User.id == user_id)
+        )
+    ).first()
+    if row is None or row[1] is None:
+        user, created = await touch_user(session, user_id=user_id, first_name=first_name,
+                                         last_name=last_name, username=username,
+                                         admin_ids=admin_ids)
+        return await load_context(session, user=user), created
+    user, role, business = row
+    await touch_user(session, user_id=user_id, first_name=first_name, last_name=last_name,
+                     username=username, admin_ids=admin_ids, user=user)
+    return UserContext(user=user, business=business, role=role), False
+
+
 async def touch_user(
     session: AsyncSession,
     *,
@@ -46,14 +78,18 @@ async def touch_user(
     last_name: str | None = None,
     username: str | None = None,
     admin_ids: frozenset[int] = frozenset(),
+    user: User | None = None,
 ) -> tuple[User, bool]:
-    """Load or create the user, refreshing names; returns (user, created)."""
-    user = await session.get(User, user_id)
+    """Load (unless given) or create the user, refreshing names; returns (user, created)."""
+    if user is None:
+        user = await session.get(User, user_id)
     created = user is None
     now = utcnow()
     if user is None:
+        # Column defaults only apply at flush; set them now so the checks below see them.
         user = User(id=user_id, first_name=first_name[:128], last_name=last_name,
-                    username=username, created_at=now, last_seen_at=now)
+                    username=username, timezone=DEFAULT_TIMEZONE, status="active",
+                    platform_role="user", created_at=now, last_seen_at=now)
         session.add(user)
         await audit.record(session, action="user.created", user_id=user_id)
     else:

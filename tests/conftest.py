@@ -153,7 +153,8 @@ async def running_owner_bot(settings: Settings, emulator: Any = None) -> AsyncIt
     try:
         yield Telegram(emulator=emulator, app=app, token=OWNER_TOKEN)
     finally:
-        await dp.stop_polling()
+        with contextlib.suppress(RuntimeError):  # polling may not have started yet
+            await dp.stop_polling()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

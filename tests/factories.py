@@ -26,5 +26,6 @@ async def add_member(session: AsyncSession, business_id: int, user_id: int, role
     user, _ = await users.touch_user(session, user_id=user_id, first_name=f"Member{user_id}")
     user.language = language
     user.current_business_id = business_id
+    await session.flush()
     session.add(Membership(business_id=business_id, user_id=user_id, role=role.value))
     await session.commit()

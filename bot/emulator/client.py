@@ -101,7 +101,7 @@ class BotMessage:
         )
 
 
-class PaymentDeclined(Exception):
+class PaymentDeclined(RuntimeError):
     """The bot rejected (or did not answer) the pre-checkout query of :meth:`pay`."""
 
     def __init__(self, error_message: str | None, messages: list[BotMessage]) -> None:

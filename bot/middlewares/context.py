@@ -26,11 +26,11 @@ class ContextMiddleware(BaseMiddleware):
         if tg_user is None or tg_user.is_bot:
             return await handler(event, data)
         session = data["session"]
-        user, created = await users.touch_user(
+        ctx, created = await users.load_actor(
             session, user_id=tg_user.id, first_name=tg_user.first_name,
             last_name=tg_user.last_name, username=tg_user.username, admin_ids=self._admin_ids,
         )
-        ctx = await users.load_context(session, user=user)
+        user = ctx.user
         data.update(user=user, user_created=created, ctx=ctx, business=ctx.business,
                     role=ctx.role)
         if user.status in {"banned", "suspended"}:

@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 
 class DbSessionMiddleware(BaseMiddleware):
+    """Opens the update's session and records the update id when the work commits.
+
+    The id is written at the end, with the work: on SQLite a write takes the database lock,
+    and taking it at the start would hold it across the handler's Telegram calls. Duplicates
+    are dropped before this, by ``DedupMiddleware`` (preloaded from these records).
+    """
+
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
 
@@ -28,26 +35,29 @@ class DbSessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
+        marker = {"bot_id": data["bot"].id, "update_id": event.update_id}
         async with self._sessionmaker() as session:
-            session.add(ProcessedUpdate(bot_id=data["bot"].id, update_id=event.update_id))
-            try:
-                await session.flush()
-            except IntegrityError:
-                log.info("duplicate update %s skipped", event.update_id)
-                return None
             data["session"] = session
             token = current_session.set(session)
             try:
                 result = await handler(event, data)
             except BaseException:
                 await session.rollback()
-                # Keep the update marked as handled even though its work rolled back:
-                # a failing update must not be replayed forever.
-                async with self._sessionmaker.begin() as marker:
-                    marker.add(ProcessedUpdate(bot_id=data["bot"].id,
-                                               update_id=event.update_id))
+                # A failing update is still marked handled: it must not be replayed forever.
+                await self._mark(marker)
                 raise
             finally:
                 current_session.reset(token)
-            await session.commit()
+            session.add(ProcessedUpdate(**marker))
+            try:
+                await session.commit()
+            except IntegrityError:
+                log.warning("update %s was handled twice concurrently", event.update_id)
             return result
+
+    async def _mark(self, marker: dict[str, int]) -> None:
+        try:
+            async with self._sessionmaker.begin() as session:
+                session.add(ProcessedUpdate(**marker))
+        except IntegrityError:
+            pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -11,12 +11,27 @@ from aiogram.types import TelegramObject, Update
 
 
 class DedupMiddleware(BaseMiddleware):
-    """A bounded in-memory window per process; the database keeps the durable record
-    (``DbSessionMiddleware`` inserts the update id in the update's own transaction)."""
+    """A bounded window of recent ``(bot_id, update_id)`` pairs.
 
-    def __init__(self, window: int = 20_000) -> None:
-        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+    The database keeps the durable record (``DbSessionMiddleware`` writes it with the update's
+    work); at start-up the window is preloaded from it, so updates Telegram re-sends after a
+    restart are dropped without a database read per update. Several processes behind webhooks
+    share Redis instead (``redis`` given): ``SET NX`` with a 48 h expiry.
+    """
+
+    def __init__(self, window: int = 20_000, *, seen: Iterable[tuple[int, int]] = (),
+                 redis: Any = None) -> None:
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict.fromkeys(seen)
         self._window = window
+        self._redis = redis
+
+    def _remember(self, key: tuple[int, int]) -> bool:
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._window:
+            self._seen.popitem(last=False)
+        return True
 
     async def __call__(
         self,
@@ -26,9 +41,9 @@ class DedupMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         key = (data["bot"].id, event.update_id)
-        if key in self._seen:
+        if not self._remember(key):
             return None
-        self._seen[key] = None
-        if len(self._seen) > self._window:
-            self._seen.popitem(last=False)
+        if self._redis is not None and not await self._redis.set(
+                f"bp:upd:{key[0]}:{key[1]}", 1, nx=True, ex=48 * 3600):
+            return None
         return await handler(event, data)

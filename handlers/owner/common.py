@@ -74,6 +74,12 @@ async def on_unexpected(message: Message, business: Business | None) -> None:
                                "what I can do."))
 
 
+@fallback_router.message(flags={"perm": PUBLIC})
+async def on_unexpected_in_step(message: Message) -> None:
+    await message.answer(_("You are in the middle of a step: answer it, or send /cancel to "
+                           "stop."))
+
+
 @fallback_router.callback_query(flags={"perm": PUBLIC})
 async def on_stale_button(callback: CallbackQuery) -> None:
     await callback.answer(_("This button is out of date. Open /menu again."), show_alert=True)

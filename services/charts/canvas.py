@@ -14,6 +14,16 @@ class CanvasCell:
     body: str
 
 
+def _wrap(text: str, *, width: int, lines: int) -> str:
+    """Wrap every paragraph to ``width``; past ``lines`` lines, cut with an ellipsis."""
+    wrapped = [line for paragraph in text.splitlines()
+               for line in (textwrap.wrap(paragraph, width=width) or [""])]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "\n".join(wrapped)
+
+
 def render_canvas(
     *, title: str, phases: tuple[str, str, str], cells: list[CanvasCell], empty_text: str
 ) -> bytes:
@@ -41,7 +51,7 @@ def render_canvas(
             ax.text(0.04, 0.93, f"{col * 3 + row + 1}. {cell.title}", fontsize=11,
                     weight="bold", va="top", color=PALETTE["ink"], transform=ax.transAxes)
             body = cell.body.strip() or empty_text
-            wrapped = "\n".join(textwrap.wrap(body, width=44)[:9])
+            wrapped = _wrap(body, width=44, lines=9)
             ax.text(0.04, 0.78, wrapped, fontsize=9.5, va="top",
                     color=PALETTE["ink"] if cell.body.strip() else PALETTE["muted"],
                     style="normal" if cell.body.strip() else "italic", transform=ax.transAxes)

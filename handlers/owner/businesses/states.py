@@ -1,0 +1,2 @@
+"""No states of its own: "Add a business" runs the onboarding wizard (``OnboardingSG``), and
+switching is a single button press."""

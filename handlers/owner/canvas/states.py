@@ -1,0 +1,5 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class CanvasSG(StatesGroup):
+    text = State()  # waiting for the text of the draft's square
