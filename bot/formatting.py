@@ -36,6 +36,11 @@ def day(value: date, locale: str) -> str:
     return format_date(value, format="medium", locale=babel_locale(locale))
 
 
+def local_day(value: datetime, locale: str, timezone: str) -> str:
+    """The calendar day of an aware datetime in the user's time zone."""
+    return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
+
+
 def moment(value: datetime, locale: str, timezone: str) -> str:
     """An aware datetime shown in the user's time zone."""
     return format_datetime(

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day
+from bot.formatting import local_day
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
 from handlers.ui import MenuCB, MenuItem, h
@@ -44,7 +44,7 @@ async def main_menu_text(session: AsyncSession, *, user: User, business: Busines
     ]
     if sub.status == "trialing" and sub.trial_ends_at is not None:
         lines.append(_("💳 {plan} trial until {date} ({days} days left)").format(
-            plan=sub.plan_name, date=day(sub.trial_ends_at.date(), locale),
+            plan=sub.plan_name, date=local_day(sub.trial_ends_at, locale, user.timezone),
             days=sub.days_left(utcnow())))
     else:
         lines.append(_("💳 {plan}: {status}").format(

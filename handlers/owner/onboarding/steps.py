@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import day
+from bot.formatting import local_day
 from bot.middlewares.permissions import PUBLIC
 from handlers import labels
 from handlers.errors import describe_invalid
@@ -250,7 +250,8 @@ async def team_size_entered(callback: CallbackQuery, callback_data: OnboardingCB
     await done_with(callback, labels.team_size(callback_data.value))
     assert isinstance(callback.message, Message)
     sub = await plans.business_subscription(session, business_id=business.id)
-    trial_end = day(sub.trial_ends_at.date(), locale) if sub.trial_ends_at else "—"
+    trial_end = (local_day(sub.trial_ends_at, locale, user.timezone)
+                 if sub.trial_ends_at else "—")
     if sub.status == "trialing":
         intro = _("🎉 <b>{name}</b> is ready! Your {plan} trial runs until {date} ({days} days)."
                   ).format(name=h(business.name), plan=sub.plan_name, date=trial_end,
