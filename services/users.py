@@ -59,15 +59,12 @@ async def load_actor(
             .where(User.id == user_id)
         )
     ).first()
+    user, created = await touch_user(session, user_id=user_id, first_name=first_name,
+                                     last_name=last_name, username=username,
+                                     admin_ids=admin_ids, user=row[0] if row else None)
     if row is None or row[1] is None:
-        user, created = await touch_user(session, user_id=user_id, first_name=first_name,
-                                         last_name=last_name, username=username,
-                                         admin_ids=admin_ids)
         return await load_context(session, user=user), created
-    user, role, business = row
-    await touch_user(session, user_id=user_id, first_name=first_name, last_name=last_name,
-                     username=username, admin_ids=admin_ids, user=user)
-    return UserContext(user=user, business=business, role=role), False
+    return UserContext(user=user, business=row[2], role=row[1]), created
 
 
 async def touch_user(

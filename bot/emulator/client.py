@@ -304,6 +304,21 @@ class EmulatedUser:
         )
         return await self._submit({"callback_query": query})
 
+    async def press_data(
+        self, data: str, *, message: BotMessage | int | None = None
+    ) -> list[BotMessage]:
+        """Send a callback query with ``data`` that no button carries: a forged or replayed
+        press, as a malicious client could send. It is attached to ``message`` (default: the
+        latest bot message)."""
+        self._ensure_not_blocked()
+        latest = next((m for m in reversed(self.chat.messages.values())
+                       if m.from_bot and not m.deleted), None)
+        stored = self._keyboard_message(message) if message is not None else latest
+        if stored is None:
+            raise LookupError("the bot has sent no message in this chat")
+        query = self.emulator.new_callback_query(self.bot, self.chat, self.profile, stored, data)
+        return await self._submit({"callback_query": query})
+
     async def reply_button(self, button: str | int) -> list[BotMessage]:
         """Press a reply keyboard button by exact text or 1-based index.
 

@@ -8,18 +8,32 @@ from aiogram.enums import ChatType
 
 def get_routers() -> list[Router]:
     """Feature routers under a parent that only sees private chats."""
-    from handlers.owner import common, menu, onboarding
+    from handlers.owner import (
+        businesses,
+        canvas,
+        common,
+        goals,
+        menu,
+        onboarding,
+        plan,
+        profile,
+        settings,
+        team,
+    )
 
-    # Invite deep links (team) must be matched before the plain /start of onboarding.
-    team = _optional("team")
-    routers: list[Router] = [common.router]
-    routers += [team.router] if team is not None else []
-    routers += [onboarding.router, menu.router]
-    for name in ("profile", "canvas", "goals", "businesses", "plan", "settings"):
-        module = _optional(name)
-        if module is not None:
-            routers.append(module.router)
-    routers.append(common.fallback_router)
+    routers: list[Router] = [
+        common.router,
+        team.router,  # invite deep links must win over the plain /start of onboarding
+        onboarding.router,
+        menu.router,
+        profile.router,
+        canvas.router,
+        goals.router,
+        businesses.router,
+        plan.router,
+        settings.router,
+        common.fallback_router,  # last: what nobody else took
+    ]
     parent = Router(name="owner")
     parent.message.filter(F.chat.type == ChatType.PRIVATE)
     parent.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
@@ -39,13 +53,3 @@ def detached(router: Router) -> Router:
         router._parent_router = None
     return router
 
-
-def _optional(name: str):  # type: ignore[no-untyped-def]
-    import importlib
-
-    try:
-        return importlib.import_module(f"handlers.owner.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"handlers.owner.{name}":
-            raise
-        return None

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import progress_bar
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
+from handlers.drafts import DraftSlot
 from handlers.errors import describe_invalid
 from handlers.owner.canvas import keyboards
 from handlers.owner.canvas.callbacks import CanvasAction, CanvasCB
@@ -44,16 +45,7 @@ class CanvasDraft(BaseModel):
     square: str | None = None
 
 
-async def _draft(state: FSMContext) -> CanvasDraft:
-    return CanvasDraft.model_validate((await state.get_data()).get(DRAFT_KEY) or {})
-
-
-async def _finish(state: FSMContext) -> None:
-    """Leave the editor; other features' drafts in FSM data stay."""
-    data = await state.get_data()
-    data.pop(DRAFT_KEY, None)
-    await state.set_data(data)
-    await state.set_state(None)
+DRAFT = DraftSlot(DRAFT_KEY, CanvasDraft)
 
 
 def canvas_caption(business: Business, filled: int, *, can_edit: bool) -> str:
@@ -104,7 +96,7 @@ def square_question(number: int, square: str, current: str) -> str:
 @router.message(Command("canvas"), flags={"perm": BUSINESS})
 async def cmd_canvas(message: Message, bot: Bot, state: FSMContext, session: AsyncSession,
                      business: Business, role: str) -> None:
-    await _finish(state)
+    await DRAFT.finish(state)
     await send_canvas(message, bot, session, business=business, role=role)
 
 
@@ -113,7 +105,7 @@ async def cmd_canvas(message: Message, bot: Bot, state: FSMContext, session: Asy
 async def on_canvas(callback: CallbackQuery, bot: Bot, state: FSMContext,
                     session: AsyncSession, business: Business, role: str) -> None:
     await callback.answer()
-    await _finish(state)
+    await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
     await send_canvas(callback.message, bot, session, business=business, role=role)
 
@@ -124,7 +116,7 @@ async def on_square(callback: CallbackQuery, callback_data: CanvasCB, state: FSM
     square = canvas.square_at(callback_data.number)  # a forged number is refused here
     await callback.answer()
     current = (await canvas.get_canvas(session, business_id=business.id))[square]
-    await state.update_data({DRAFT_KEY: CanvasDraft(square=square).model_dump()})
+    await DRAFT.save(state, CanvasDraft(square=square))
     await state.set_state(CanvasSG.text)
     assert isinstance(callback.message, Message)
     await callback.message.answer(square_question(callback_data.number, square, current),
@@ -134,9 +126,9 @@ async def on_square(callback: CallbackQuery, callback_data: CanvasCB, state: FSM
 @router.message(CanvasSG.text, F.text, NOT_COMMAND, flags={"perm": EDIT})
 async def text_entered(message: Message, state: FSMContext, session: AsyncSession,
                        business: Business) -> None:
-    square = (await _draft(state)).square
+    square = (await DRAFT.load(state)).square
     if square is None or square not in canvas.SQUARES:
-        await _finish(state)
+        await DRAFT.finish(state)
         await message.answer(_("That edit has expired. Open /canvas again."))
         return
     try:
@@ -145,7 +137,7 @@ async def text_entered(message: Message, state: FSMContext, session: AsyncSessio
     except InvalidInput as exc:
         await message.answer(describe_invalid(exc))
         return
-    await _finish(state)
+    await DRAFT.finish(state)
     number = canvas.SQUARES.index(square) + 1
     await message.answer(_("✅ Saved: {square}.").format(square=h(labels.canvas_square(square))),
                          reply_markup=keyboards.saved_keyboard(number))
@@ -160,7 +152,7 @@ async def text_invalid(message: Message) -> None:
 async def on_done(callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User,
                   business: Business, role: str, locale: str) -> None:
     await callback.answer()
-    await _finish(state)
+    await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
     await callback.message.edit_reply_markup(reply_markup=None)
     await send_main_menu(callback.message, session, user=user, business=business, role=role,
@@ -171,7 +163,7 @@ async def on_done(callback: CallbackQuery, state: FSMContext, session: AsyncSess
 async def on_nav(callback: CallbackQuery, callback_data: NavCB, bot: Bot, state: FSMContext,
                  session: AsyncSession, business: Business, role: str) -> None:
     await callback.answer()
-    await _finish(state)
+    await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
     await callback.message.edit_reply_markup(reply_markup=None)
     if callback_data.action == NavAction.CANCEL:

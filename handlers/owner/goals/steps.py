@@ -6,7 +6,9 @@ The wizard's draft (step included) lives in FSM data (persisted): it survives a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import day, money, number, progress_bar
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
+from handlers.drafts import DraftSlot
 from handlers.errors import describe, describe_invalid
 from handlers.owner.goals import keyboards
 from handlers.owner.goals.callbacks import GoalAction, GoalCB
@@ -49,20 +52,7 @@ class GoalDraft(BaseModel):
     goal_id: int | None = None  # the goal whose progress is being updated
 
 
-async def _draft(state: FSMContext) -> GoalDraft:
-    return GoalDraft.model_validate((await state.get_data()).get(DRAFT_KEY) or {})
-
-
-async def _save(state: FSMContext, draft: GoalDraft) -> None:
-    await state.update_data({DRAFT_KEY: draft.model_dump()})
-
-
-async def _finish(state: FSMContext) -> None:
-    """Drop the draft and leave the wizard; other features' drafts in FSM data stay."""
-    data = await state.get_data()
-    data.pop(DRAFT_KEY, None)
-    await state.set_data(data)
-    await state.set_state(None)
+DRAFT = DraftSlot(DRAFT_KEY, GoalDraft)
 
 
 def today_for(user: User) -> date:
@@ -118,9 +108,9 @@ def _title_example(metric: str | None) -> str:
 async def ask(message: Message, state: FSMContext, step: str, *, locale: str,
               today: date) -> None:
     """Move to ``step`` and ask its question (the step is kept in the draft for resuming)."""
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     draft.step = step
-    await _save(state, draft)
+    await DRAFT.save(state, draft)
     await state.set_state(getattr(GoalSG, step))
     if step == "metric":
         await message.answer(_("🎯 <b>New goal — step 1 of 4.</b> What do you want to grow?"),
@@ -156,12 +146,12 @@ async def _ask_progress(message: Message, goal: GoalView, locale: str) -> None:
 async def open_goals(message: Message, state: FSMContext, session: AsyncSession, *,
                      user: User, business: Business, role: str, locale: str) -> None:
     """The goal list; an unfinished add-a-goal wizard is resumed instead."""
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     if draft.step in ADD_STEPS and has_permission(role, EDIT):
         await message.answer(_("You have an unfinished goal — let's continue where we stopped."))
         await ask(message, state, draft.step or "metric", locale=locale, today=today_for(user))
         return
-    await _finish(state)
+    await DRAFT.finish(state)
     await send_goals(message, session, business=business, role=role, locale=locale)
 
 
@@ -186,7 +176,7 @@ async def on_add(callback: CallbackQuery, state: FSMContext, session: AsyncSessi
                  business: Business, locale: str) -> None:
     await goals.ensure_room(session, business_id=business.id)
     await callback.answer()
-    await _finish(state)
+    await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
     await ask(callback.message, state, "metric", locale=locale, today=today_for(user))
 
@@ -199,37 +189,37 @@ async def metric_entered(callback: CallbackQuery, callback_data: GoalCB, state: 
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     await done_with(callback, labels.goal_metric(callback_data.value))
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     draft.metric = callback_data.value
-    await _save(state, draft)
+    await DRAFT.save(state, draft)
     assert isinstance(callback.message, Message)
     await ask(callback.message, state, "title", locale=locale, today=today_for(user))
 
 
-@router.message(GoalSG.title, F.text, NOT_COMMAND, flags={"perm": EDIT})
-async def title_entered(message: Message, state: FSMContext, user: User, locale: str) -> None:
+async def _text_entered(message: Message, state: FSMContext, *, parse: Callable[[str], Any],
+                        attr: str, next_step: str, user: User, locale: str) -> None:
+    """A typed step: parse, store in the draft, ask the next question (or say what's wrong)."""
     try:
-        title = goals.parse_title(message.text or "")
+        value = parse(message.text or "")
     except InvalidInput as exc:
         await message.answer(describe_invalid(exc))
         return
-    draft = await _draft(state)
-    draft.title = title
-    await _save(state, draft)
-    await ask(message, state, "target", locale=locale, today=today_for(user))
+    draft = await DRAFT.load(state)
+    setattr(draft, attr, value)
+    await DRAFT.save(state, draft)
+    await ask(message, state, next_step, locale=locale, today=today_for(user))
+
+
+@router.message(GoalSG.title, F.text, NOT_COMMAND, flags={"perm": EDIT})
+async def title_entered(message: Message, state: FSMContext, user: User, locale: str) -> None:
+    await _text_entered(message, state, parse=goals.parse_title, attr="title",
+                        next_step="target", user=user, locale=locale)
 
 
 @router.message(GoalSG.target, F.text, NOT_COMMAND, flags={"perm": EDIT})
 async def target_entered(message: Message, state: FSMContext, user: User, locale: str) -> None:
-    try:
-        target = goals.parse_target(message.text or "")
-    except InvalidInput as exc:
-        await message.answer(describe_invalid(exc))
-        return
-    draft = await _draft(state)
-    draft.target = target
-    await _save(state, draft)
-    await ask(message, state, "deadline", locale=locale, today=today_for(user))
+    await _text_entered(message, state, parse=goals.parse_target, attr="target",
+                        next_step="deadline", user=user, locale=locale)
 
 
 @router.message(GoalSG.deadline, F.text, NOT_COMMAND, flags={"perm": EDIT})
@@ -246,14 +236,14 @@ async def deadline_entered(message: Message, state: FSMContext, session: AsyncSe
 
 async def _create(message: Message, state: FSMContext, session: AsyncSession, *, user: User,
                   business: Business, role: str, locale: str, deadline: date | None) -> None:
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     if draft.metric is None or draft.title is None or draft.target is None:
         await ask(message, state, "metric", locale=locale, today=today_for(user))
         return
     goal = await goals.create_goal(session, business_id=business.id, metric=draft.metric,
                                    title=draft.title, target=str(draft.target),
                                    deadline=deadline)
-    await _finish(state)
+    await DRAFT.finish(state)
     await message.answer(_("✅ Goal added: <b>{title}</b>.").format(title=h(goal.title)))
     await send_goals(message, session, business=business, role=role, locale=locale)
 
@@ -263,8 +253,8 @@ async def on_progress(callback: CallbackQuery, callback_data: GoalCB, state: FSM
                       session: AsyncSession, business: Business, locale: str) -> None:
     goal = await goals.get_goal(session, business_id=business.id, goal_id=callback_data.goal_id)
     await callback.answer()
-    await _finish(state)
-    await _save(state, GoalDraft(step="progress", goal_id=goal.id))
+    await DRAFT.finish(state)
+    await DRAFT.save(state, GoalDraft(step="progress", goal_id=goal.id))
     await state.set_state(GoalSG.progress)
     assert isinstance(callback.message, Message)
     await _ask_progress(callback.message, goal, locale)
@@ -273,7 +263,7 @@ async def on_progress(callback: CallbackQuery, callback_data: GoalCB, state: FSM
 @router.message(GoalSG.progress, F.text, NOT_COMMAND, flags={"perm": EDIT})
 async def progress_entered(message: Message, state: FSMContext, session: AsyncSession,
                            business: Business, role: str, locale: str) -> None:
-    goal_id = (await _draft(state)).goal_id or 0
+    goal_id = (await DRAFT.load(state)).goal_id or 0
     try:
         goal = await goals.update_progress(session, business_id=business.id, goal_id=goal_id,
                                            current=message.text or "")
@@ -281,10 +271,10 @@ async def progress_entered(message: Message, state: FSMContext, session: AsyncSe
         await message.answer(describe_invalid(exc))
         return
     except NotFound as exc:  # deleted meanwhile: leave the step instead of asking forever
-        await _finish(state)
+        await DRAFT.finish(state)
         await message.answer(describe(exc))
         return
-    await _finish(state)
+    await DRAFT.finish(state)
     if goal.reached_at is not None:
         await message.answer(_("🎉 Goal reached: <b>{title}</b>!").format(title=h(goal.title)))
     else:
@@ -355,6 +345,6 @@ async def on_nav(callback: CallbackQuery, callback_data: NavCB, state: FSMContex
     if callback_data.action == NavAction.BACK and step in BACK_TO:
         await ask(message, state, BACK_TO[step], locale=locale, today=today_for(user))
     else:
-        await _finish(state)
+        await DRAFT.finish(state)
         await message.answer(_("Cancelled."))
         await send_goals(message, session, business=business, role=role, locale=locale)

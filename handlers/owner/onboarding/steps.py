@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import local_day
 from bot.middlewares.permissions import PUBLIC
 from handlers import labels
+from handlers.drafts import DraftSlot
 from handlers.errors import describe_invalid
 from handlers.owner.menu import send_main_menu
 from handlers.owner.onboarding import keyboards
@@ -47,17 +48,12 @@ class OnboardingDraft(BaseModel):
     additional: bool = False  # adding another business: no language step, cancel → menu
 
 
-async def _draft(state: FSMContext) -> OnboardingDraft:
-    return OnboardingDraft.model_validate((await state.get_data()).get(DRAFT_KEY) or {})
-
-
-async def _save(state: FSMContext, draft: OnboardingDraft) -> None:
-    await state.update_data({DRAFT_KEY: draft.model_dump()})
+DRAFT = DraftSlot(DRAFT_KEY, OnboardingDraft)
 
 
 async def ask(message: Message, state: FSMContext, step: str) -> None:
     """Move to ``step`` and ask its question."""
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     await state.set_state(getattr(OnboardingSG, step))
     if step == "language":
         await message.answer(
@@ -94,7 +90,7 @@ def _step_of(raw_state: str | None) -> str | None:
 async def start_onboarding(message: Message, state: FSMContext, *, user: User,
                            additional: bool) -> None:
     await state.clear()
-    await _save(state, OnboardingDraft(additional=additional))
+    await DRAFT.save(state, OnboardingDraft(additional=additional))
     await ask(message, state, "name" if additional or user.language else "language")
 
 
@@ -152,7 +148,7 @@ async def on_nav(callback: CallbackQuery, callback_data: NavCB, state: FSMContex
         await _cancel(message, state, session, user=user, business=business, role=role,
                       locale=locale)
         return
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     previous = BACK_TO.get(step)
     if previous is None or (previous == "language" and draft.additional):
         previous = step
@@ -178,9 +174,9 @@ async def name_entered(message: Message, state: FSMContext) -> None:
     except InvalidInput as exc:
         await message.answer(describe_invalid(exc))
         return
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     draft.name = name
-    await _save(state, draft)
+    await DRAFT.save(state, draft)
     await ask(message, state, "industry")
 
 
@@ -191,9 +187,9 @@ async def industry_other_entered(message: Message, state: FSMContext) -> None:
     except InvalidInput as exc:
         await message.answer(describe_invalid(exc))
         return
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     draft.industry, draft.sub_industry = "other", text
-    await _save(state, draft)
+    await DRAFT.save(state, draft)
     await ask(message, state, "model")
 
 
@@ -219,11 +215,11 @@ async def choice_entered(callback: CallbackQuery, callback_data: OnboardingCB,
     if attr == "industry" and callback_data.value == "other":
         await ask(callback.message, state, "industry_other")
         return
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     setattr(draft, attr, callback_data.value)
     if attr == "industry":
         draft.sub_industry = None
-    await _save(state, draft)
+    await DRAFT.save(state, draft)
     await ask(callback.message, state, next_step)
 
 
@@ -235,7 +231,7 @@ async def team_size_entered(callback: CallbackQuery, callback_data: OnboardingCB
     if callback_data.value not in profile.TEAM_SIZES:
         await callback.answer(_("This button is out of date."))
         return
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     if not (draft.name and draft.industry and draft.model and draft.goal):
         await callback.answer()
         assert isinstance(callback.message, Message)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.formatting import day, money, number, percent
+from bot.formatting import local_day, money, number, percent
 from handlers import labels
 from services.db.models import Plan
 from services.plans import RETENTION_DAYS, UNLIMITED, LimitRow, Resource, SubscriptionView
-
-
-def local_day(value: datetime, locale: str, timezone: str) -> str:
-    """The calendar date of ``value`` in the user's time zone."""
-    return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
 
 
 def limit_value(resource: str, limit: int, locale: str) -> str:

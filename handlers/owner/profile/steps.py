@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.formatting import day, money, number, progress_bar
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
+from handlers.drafts import DraftSlot
 from handlers.errors import describe_invalid
 from handlers.owner.profile import keyboards
 from handlers.owner.profile.callbacks import ProfileAction, ProfileCB
@@ -51,20 +52,7 @@ class ProfileDraft(BaseModel):
     field: str | None = None
 
 
-async def _draft(state: FSMContext) -> ProfileDraft:
-    return ProfileDraft.model_validate((await state.get_data()).get(DRAFT_KEY) or {})
-
-
-async def _save(state: FSMContext, draft: ProfileDraft) -> None:
-    await state.update_data({DRAFT_KEY: draft.model_dump()})
-
-
-async def _finish(state: FSMContext) -> None:
-    """Leave the editor; other features' drafts in FSM data stay."""
-    data = await state.get_data()
-    data.pop(DRAFT_KEY, None)
-    await state.set_data(data)
-    await state.set_state(None)
+DRAFT = DraftSlot(DRAFT_KEY, ProfileDraft)
 
 
 def _examples() -> dict[str, str]:
@@ -150,7 +138,7 @@ async def send_card(message: Message, business: Business, *, role: str | None,
 async def ask(message: Message, state: FSMContext, step: str, *, business: Business,
               locale: str) -> None:
     """Move to ``step`` (field / value / logo) and ask its question."""
-    draft = await _draft(state)
+    draft = await DRAFT.load(state)
     if step == "value" and draft.field not in PROFILE_FIELDS:
         step = "field"
     await state.set_state(getattr(ProfileSG, step))
@@ -183,7 +171,7 @@ def value_question(business: Business, field: str, locale: str) -> str:
 
 async def _saved(message: Message, state: FSMContext, session: AsyncSession, *,
                  business: Business, field: str, role: str | None, locale: str) -> None:
-    await _finish(state)
+    await DRAFT.finish(state)
     await session.refresh(business)
     await message.answer(_("✅ {field} saved.").format(field=h(labels.profile_field(field))))
     await send_card(message, business, role=role, locale=locale)
@@ -192,7 +180,7 @@ async def _saved(message: Message, state: FSMContext, session: AsyncSession, *,
 @router.message(Command("profile"), flags={"perm": BUSINESS})
 async def cmd_profile(message: Message, state: FSMContext, business: Business, role: str,
                       locale: str) -> None:
-    await _finish(state)
+    await DRAFT.finish(state)
     await send_card(message, business, role=role, locale=locale)
 
 
@@ -200,7 +188,7 @@ async def cmd_profile(message: Message, state: FSMContext, business: Business, r
 async def on_profile(callback: CallbackQuery, state: FSMContext, business: Business, role: str,
                      locale: str) -> None:
     await callback.answer()
-    await _finish(state)
+    await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
     await send_card(callback.message, business, role=role, locale=locale)
 
@@ -221,7 +209,7 @@ async def on_field(callback: CallbackQuery, callback_data: ProfileCB, state: FSM
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     await done_with(callback, labels.profile_field(field))
-    await _save(state, ProfileDraft(field=field))
+    await DRAFT.save(state, ProfileDraft(field=field))
     assert isinstance(callback.message, Message)
     await ask(callback.message, state, "logo" if field == LOGO else "value", business=business,
               locale=locale)
@@ -230,7 +218,7 @@ async def on_field(callback: CallbackQuery, callback_data: ProfileCB, state: FSM
 @router.message(ProfileSG.value, F.text, NOT_COMMAND, flags={"perm": EDIT})
 async def value_entered(message: Message, state: FSMContext, session: AsyncSession,
                         business: Business, role: str, locale: str) -> None:
-    field = (await _draft(state)).field
+    field = (await DRAFT.load(state)).field
     if field not in PROFILE_FIELDS or PROFILE_FIELDS[field].kind == "choice":
         if field in PROFILE_FIELDS:
             await message.answer(_("Please choose one of the buttons below."))
@@ -275,7 +263,7 @@ async def logo_entered(message: Message, state: FSMContext, session: AsyncSessio
 async def logo_removed(message: Message, state: FSMContext, session: AsyncSession,
                        business: Business, role: str, locale: str) -> None:
     await profile.set_logo(session, business_id=business.id, file_id=None)
-    await _finish(state)
+    await DRAFT.finish(state)
     await message.answer(_("🗑 Logo removed."))
     await send_card(message, business, role=role, locale=locale)
 
@@ -290,7 +278,7 @@ async def logo_invalid(message: Message) -> None:
 async def step_invalid(message: Message, state: FSMContext, business: Business, locale: str,
                        raw_state: str | None) -> None:
     step = (raw_state or "").rpartition(":")[2] or "field"
-    field = (await _draft(state)).field
+    field = (await DRAFT.load(state)).field
     if step == "field" or (field in PROFILE_FIELDS and PROFILE_FIELDS[field].kind == "choice"):
         await message.answer(_("Please choose one of the buttons below."))
     else:
@@ -310,7 +298,7 @@ async def on_nav(callback: CallbackQuery, callback_data: NavCB, state: FSMContex
     if callback_data.action == NavAction.BACK and step in {"value", "logo"}:
         await ask(message, state, "field", business=business, locale=locale)
         return
-    await _finish(state)
+    await DRAFT.finish(state)
     if callback_data.action == NavAction.CANCEL:
         await message.answer(_("Cancelled."))
     await send_card(message, business, role=role, locale=locale)

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import day
+from bot.formatting import local_day
 from handlers import labels
 from handlers.limits import limit_warning
 from handlers.ui import h
 from services.plans import LimitStatus
 from services.teams import InviteOffer, InviteView, MemberView, Role, permissions_of
-
-
-def local_day(value: datetime, locale: str, timezone: str) -> str:
-    """The calendar date of ``value`` in the user's time zone."""
-    return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
 
 
 def role_abilities(role: Role) -> str:

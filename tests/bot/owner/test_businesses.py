@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.emulator import BotMessage
 from handlers.owner.businesses.callbacks import BusinessAction, BusinessCB
 from services import profile, teams
 from services.db.models import User
 from tests.conftest import Database, Telegram
 from tests.factories import add_member, make_owner
-
-
-async def press_data(user: Any, data: str) -> list[BotMessage]:
-    """Press a button the bot never sent: forged (or stale) callback data."""
-    stored = next(m for m in reversed(user.chat.messages.values())
-                  if m.from_bot and not m.deleted)
-    query = user.emulator.new_callback_query(user.bot, user.chat, user.profile, stored, data)
-    return await user._submit({"callback_query": query})
 
 
 async def _current(db: Database, user_id: int) -> int | None:
@@ -69,7 +58,7 @@ async def test_a_forged_business_id_is_refused(tg: Telegram, db: Database) -> No
     user = tg.user(8004)
     await user.send("/business")
     forged = BusinessCB(action=BusinessAction.SWITCH, business_id=theirs.id).pack()
-    assert await press_data(user, forged) == []
+    assert await user.press_data(forged) == []
     answer = user.callback_answers[-1]
     assert answer.show_alert
     assert answer.text == "Not found: it may have been deleted, or it belongs to another business."

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
-from bot.emulator import BotAPIEmulator, BotMessage
+from bot.emulator import BotAPIEmulator
 from handlers.owner.canvas.callbacks import CanvasAction, CanvasCB
-from services import canvas, teams, users
+from services import canvas, teams
 from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot
 from tests.factories import add_member, make_owner
 
@@ -17,21 +13,6 @@ SQUARE_BUTTONS = ["1. Target market", "2. Message to the market", "3. Media",
                   "4. Lead capture", "5. Lead nurture", "6. Sales conversion",
                   "7. World-class experience", "8. Increase lifetime value",
                   "9. Orchestrate referrals"]
-
-
-async def press_data(user: Any, data: str) -> list[BotMessage]:
-    """Press a button the bot never sent: forged (or stale) callback data."""
-    stored = next(m for m in reversed(user.chat.messages.values())
-                  if m.from_bot and not m.deleted)
-    query = user.emulator.new_callback_query(user.bot, user.chat, user.profile, stored, data)
-    return await user._submit({"callback_query": query})
-
-
-async def add_viewer(session: AsyncSession, business_id: int, user_id: int) -> None:
-    """A viewer of the business; the user row goes in first (PostgreSQL checks the FK)."""
-    await users.touch_user(session, user_id=user_id, first_name=f"Viewer{user_id}")
-    await session.flush()
-    await add_member(session, business_id, user_id, teams.Role.VIEWER)
 
 
 async def _squares(db: Database, business_id: int) -> dict[str, str]:
@@ -123,12 +104,12 @@ async def test_back_and_cancel(tg: Telegram, db: Database) -> None:
 async def test_a_viewer_sees_the_canvas_but_cannot_edit(tg: Telegram, db: Database) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 6005)
-        await add_viewer(s, business.id, 6006)
+        await add_member(s, business.id, 6006, teams.Role.VIEWER)
     viewer = tg.user(6006)
     image = (await viewer.send("/canvas"))[-1]
     assert image.photo is not None and "0 of 9 squares filled" in image.text
     assert image.button_texts() == ["🏠 Main menu"]
-    await press_data(viewer, CanvasCB(action=CanvasAction.EDIT, number=1).pack())
+    await viewer.press_data(CanvasCB(action=CanvasAction.EDIT, number=1).pack())
     answer = viewer.callback_answers[-1]
     assert answer.show_alert and "Your role (Viewer) can't edit the business" in (
         answer.text or "")
@@ -139,7 +120,7 @@ async def test_a_forged_square_number_is_refused(tg: Telegram, db: Database) -> 
         await make_owner(s, 6007)
     user = tg.user(6007)
     await user.send("/canvas")
-    assert await press_data(user, CanvasCB(action=CanvasAction.EDIT, number=42).pack()) == []
+    assert await user.press_data(CanvasCB(action=CanvasAction.EDIT, number=42).pack()) == []
     assert user.callback_answers[-1].text == "Please choose one of the buttons."
 
 

@@ -7,29 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator, BotMessage
 from handlers.owner.goals.callbacks import GoalAction, GoalCB
-from services import goals, teams, users
+from services import goals, teams
 from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot
 from tests.factories import add_member, make_owner
-
-
-async def press_data(user: Any, data: str) -> list[BotMessage]:
-    """Press a button the bot never sent: forged (or stale) callback data."""
-    stored = next(m for m in reversed(user.chat.messages.values())
-                  if m.from_bot and not m.deleted)
-    query = user.emulator.new_callback_query(user.bot, user.chat, user.profile, stored, data)
-    return await user._submit({"callback_query": query})
-
-
-async def add_viewer(session: AsyncSession, business_id: int, user_id: int) -> None:
-    """A viewer of the business; the user row goes in first (PostgreSQL checks the FK)."""
-    await users.touch_user(session, user_id=user_id, first_name=f"Viewer{user_id}")
-    await session.flush()
-    await add_member(session, business_id, user_id, teams.Role.VIEWER)
 
 
 def _today() -> date:
@@ -198,7 +182,7 @@ async def test_goal_ids_of_another_business_are_refused(tg: Telegram, db: Databa
     attacker = tg.user(7009)
     await attacker.send("/goals")
     for action in (GoalAction.PROGRESS, GoalAction.DELETE, GoalAction.CONFIRM):
-        assert await press_data(attacker, GoalCB(action=action, goal_id=goal.id).pack()) == []
+        assert await attacker.press_data(GoalCB(action=action, goal_id=goal.id).pack()) == []
         assert attacker.callback_answers[-1].text == (
             "Not found: it may have been deleted, or it belongs to another business.")
     [kept] = await _goals(db, victim.id)
@@ -208,7 +192,7 @@ async def test_goal_ids_of_another_business_are_refused(tg: Telegram, db: Databa
 async def test_a_viewer_sees_goals_but_cannot_change_them(tg: Telegram, db: Database) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 7010)
-        await add_viewer(s, business.id, 7011)
+        await add_member(s, business.id, 7011, teams.Role.VIEWER)
     goal = await _seed_goal(db, business.id)
     viewer = tg.user(7011)
     listed = (await viewer.send("/goals"))[-1]
@@ -216,7 +200,7 @@ async def test_a_viewer_sees_goals_but_cannot_change_them(tg: Telegram, db: Data
     assert listed.button_texts() == ["🏠 Main menu"]
     for data in (GoalCB(action=GoalAction.ADD).pack(),
                  GoalCB(action=GoalAction.CONFIRM, goal_id=goal.id).pack()):
-        await press_data(viewer, data)
+        await viewer.press_data(data)
         assert "Your role (Viewer) can't edit the business" in (
             viewer.callback_answers[-1].text or "")
     assert len(await _goals(db, business.id)) == 1

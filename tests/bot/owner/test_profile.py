@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator, BotMessage
 from handlers.owner.profile.callbacks import ProfileAction, ProfileCB
-from services import profile, teams, users
+from services import profile, teams
 from services.db.models import Business
 from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot
 from tests.factories import add_member, make_owner
@@ -18,21 +16,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x00\x8
 LABELS = ("Name", "Legal name", "Business type", "Industry", "Sub-industry", "Model", "Phone",
           "E-mail", "Website", "Address", "City", "Region", "Description", "Tagline", "Founded",
           "Employees", "Annual revenue", "USP", "Elevator pitch", "Logo")
-
-
-async def press_data(user: Any, data: str) -> list[BotMessage]:
-    """Press a button the bot never sent: forged (or stale) callback data."""
-    stored = next(m for m in reversed(user.chat.messages.values())
-                  if m.from_bot and not m.deleted)
-    query = user.emulator.new_callback_query(user.bot, user.chat, user.profile, stored, data)
-    return await user._submit({"callback_query": query})
-
-
-async def add_viewer(session: AsyncSession, business_id: int, user_id: int) -> None:
-    """A viewer of the business; the user row goes in first (PostgreSQL checks the FK)."""
-    await users.touch_user(session, user_id=user_id, first_name=f"Viewer{user_id}")
-    await session.flush()
-    await add_member(session, business_id, user_id, teams.Role.VIEWER)
 
 
 async def _business(db: Database, business_id: int) -> Business:
@@ -194,19 +177,19 @@ async def test_back_and_cancel(tg: Telegram, db: Database) -> None:
 async def test_a_viewer_sees_the_card_but_cannot_edit(tg: Telegram, db: Database) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 2008)
-        await add_viewer(s, business.id, 2009)
+        await add_member(s, business.id, 2009, teams.Role.VIEWER)
     viewer = tg.user(2009)
     card = (await viewer.send("/profile"))[-1]
     assert "business profile" in card.text
     assert "✏️ Edit" not in card.button_texts()
     # An old or forged button: the central permission check refuses it.
-    refused = await press_data(viewer, ProfileCB(action=ProfileAction.EDIT).pack())
+    refused = await viewer.press_data(ProfileCB(action=ProfileAction.EDIT).pack())
     assert refused == []
     answer = viewer.callback_answers[-1]
     assert answer.show_alert
     assert answer.text == ("⛔ Your role (Viewer) can't edit the business. Ask the business "
                            "owner or an admin.")
-    await press_data(viewer, ProfileCB(action=ProfileAction.CHOICE, field="model",
+    await viewer.press_data(ProfileCB(action=ProfileAction.CHOICE, field="model",
                                        value="b2b").pack())
     assert "Viewer" in (viewer.callback_answers[-1].text or "")
     assert (await _business(db, business.id)).model == "b2c"
@@ -217,11 +200,11 @@ async def test_forged_choice_values_are_refused(tg: Telegram, db: Database) -> N
         business = await make_owner(s, 2010)
     user = tg.user(2010)
     await user.send("/profile")
-    await press_data(user, ProfileCB(action=ProfileAction.CHOICE, field="model",
+    await user.press_data(ProfileCB(action=ProfileAction.CHOICE, field="model",
                                      value="b2z").pack())
-    await press_data(user, ProfileCB(action=ProfileAction.CHOICE, field="phone",
+    await user.press_data(ProfileCB(action=ProfileAction.CHOICE, field="phone",
                                      value="1").pack())
-    await press_data(user, ProfileCB(action=ProfileAction.FIELD, field="owner_id").pack())
+    await user.press_data(ProfileCB(action=ProfileAction.FIELD, field="owner_id").pack())
     assert [a.text for a in user.callback_answers[-3:]] == ["This button is out of date."] * 3
     stored = await _business(db, business.id)
     assert (stored.model, stored.phone) == ("b2c", None)

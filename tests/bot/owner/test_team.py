@@ -22,10 +22,9 @@ LINK = re.compile(r"https://t\.me/biznespilot_test_bot\?start=(inv_[\w-]+)")
 
 
 async def press_forged(user, data: str) -> list[BotMessage]:  # type: ignore[no-untyped-def]
-    """Press a button the bot never sent: a forged or replayed callback_data."""
-    carrier = user._keyboard_message(None)
-    query = user.emulator.new_callback_query(user.bot, user.chat, user.profile, carrier, data)
-    return await user._submit({"callback_query": query})
+    """Press a button the bot never sent, on the latest message with a keyboard."""
+    carrier = next(m for m in reversed(user.history) if m.buttons)
+    return await user.press_data(data, message=carrier)
 
 
 def alert(user) -> str:  # type: ignore[no-untyped-def]
