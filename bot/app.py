@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import Update
@@ -29,7 +30,7 @@ from bot.middlewares import (
 from bot.storage import SqlStorage, key_builder
 from services import maintenance, plans
 from services.db.session import make_engine, make_sessionmaker
-from services.users import guess_language
+from services.users import ActorCache, guess_language
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     i18n: I18n
     storage: BaseStorage
+    actor_cache: ActorCache | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -51,12 +53,13 @@ class App:
 
 
 def make_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
-    """Redis when configured (several processes), else the database."""
+    """Redis when configured (several processes), else the database with a read cache (one
+    process owns it)."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
         return RedisStorage.from_url(settings.redis_url, key_builder=key_builder())
-    return SqlStorage(engine)
+    return SqlStorage(engine, cache=True)
 
 
 async def make_dedup(app: App) -> DedupMiddleware:
@@ -76,13 +79,17 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    sessionmaker = make_sessionmaker(engine)
+    # In-process caches are exact only while this process is the only writer: server mode
+    # (REDIS_URL, several processes) goes without.
+    actor_cache = None if settings.redis_url else ActorCache()
+    sessionmaker = make_sessionmaker(
+        engine, on_change=[actor_cache.on_change] if actor_cache else None)
     if migrate:
         await migrations.upgrade(engine)
     async with sessionmaker.begin() as session:
         await plans.seed_plans(session)
     return App(settings=settings, engine=engine, sessionmaker=sessionmaker, i18n=make_i18n(),
-               storage=make_storage(settings, engine))
+               storage=make_storage(settings, engine), actor_cache=actor_cache)
 
 
 def make_bot(settings: Settings, token: str) -> Bot:
@@ -93,10 +100,39 @@ def make_bot(settings: Settings, token: str) -> Bot:
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+def run_sync_filters_inline(router: Router) -> None:
+    """Evaluate plain (sync) filters on the event loop.
+
+    aiogram runs every sync filter through ``asyncio.to_thread``: each bare ``State`` and
+    each ``F`` magic filter costs a thread hand-off per update, which dominated the owner
+    bot's cost. Ours are pure attribute checks, so they run inline; a filter that needs I/O
+    must be written as an async ``Filter``.
+    """
+    for observer in router.observers.values():
+        for handler in observer.handlers:
+            for event_filter in handler.filters or ():
+                _inline(event_filter)
+    for sub in router.sub_routers:
+        run_sync_filters_inline(sub)
+
+
+def _inline(event_filter: FilterObject) -> None:
+    if event_filter.awaitable:
+        return
+    check = event_filter.callback
+
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    event_filter.callback = inline
+    event_filter.awaitable = True
+
+
 async def build_owner_dispatcher(app: App) -> Dispatcher:
     """The owner bot: middlewares in order, then every feature router."""
     from handlers import errors as error_handlers
-    from handlers.owner import detached, get_routers
+    from handlers.filters import PrivateChat
+    from handlers.owner import get_routers
 
     # FSM is mounted by hand after the DB middleware so its reads join the update's session.
     dp = Dispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
@@ -118,11 +154,14 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
         rate=settings.flood_rate, window=settings.flood_window_seconds, on_flood=on_flood))
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
     dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(ContextMiddleware(settings.admin_ids))
+    dp.update.outer_middleware(ContextMiddleware(settings.admin_ids, app.actor_cache))
     dp.update.outer_middleware(UserLocaleMiddleware(app.i18n))
     permission = PermissionMiddleware()
     dp.message.middleware(permission)
     dp.callback_query.middleware(permission)
-    dp.include_router(detached(error_handlers.router))
+    dp.message.filter(PrivateChat())
+    dp.callback_query.filter(PrivateChat())
+    dp.errors.register(error_handlers.on_error)
     dp.include_routers(*get_routers())
+    run_sync_filters_inline(dp)
     return dp

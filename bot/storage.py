@@ -6,6 +6,8 @@ bot id, so the owner bot and every business bot can share one storage.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -19,12 +21,14 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.db.base import utcnow
 from services.db.models import FsmRecord
+from services.db.session import make_sessionmaker
+from services.db.tracking import on_end
 
 # The update's own session, set by DbSessionMiddleware: FSM writes join the update's
 # transaction, so the wizard state moves exactly when the update's work commits (and SQLite
@@ -37,13 +41,20 @@ def key_builder() -> KeyBuilder:
 
 
 class SqlStorage(BaseStorage):
-    """One row per key holding both state and data; writes are upserts."""
+    """One row per key holding both state and data; writes are upserts.
 
-    def __init__(self, engine: AsyncEngine, builder: KeyBuilder | None = None) -> None:
-        self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+    With ``cache`` (single process only) reads are served from memory; a write drops the key
+    at once and again when its transaction ends, so the next read sees what was committed.
+    """
+
+    def __init__(self, engine: AsyncEngine, builder: KeyBuilder | None = None, *,
+                 cache: bool = False, cache_size: int = 50_000) -> None:
+        self._sessions = make_sessionmaker(engine)
         self._builder = builder or key_builder()
         self._dialect = engine.dialect.name
+        self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] | None = (
+            OrderedDict() if cache else None)
+        self._cache_size = cache_size
 
     def _upsert(self, key: str, values: dict[str, Any]) -> Any:
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
@@ -62,34 +73,45 @@ class SqlStorage(BaseStorage):
             yield own
 
     async def _get(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        """The stored (state, data); cached values are shared, so callers copy the data."""
+        built = self._builder.build(key)
+        if self._cache is not None and built in self._cache:
+            return self._cache[built]
         async with self._session() as session:
             row = (await session.execute(
-                select(FsmRecord.state, FsmRecord.data).where(
-                    FsmRecord.key == self._builder.build(key)))).first()
-            return (row[0], dict(row[1] or {})) if row else (None, {})
+                select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == built))).first()
+        value = (row[0], dict(row[1] or {})) if row else (None, {})
+        if self._cache is not None:
+            self._cache[built] = value
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    async def _write(self, key: StorageKey, statement: Any) -> None:
+        built = self._builder.build(key)
+        cache = self._cache
+        async with self._session() as session:
+            if cache is not None:
+
+                def forget() -> None:
+                    cache.pop(built, None)
+
+                forget()
+                on_end(session.sync_session, forget)
+            await session.execute(statement(built))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._session() as session:
-            await session.execute(self._upsert(self._builder.build(key),
-                                               {"state": value}))
+        await self._write(key, lambda built: self._upsert(built, {"state": value}))
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._get(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._session() as session:
-            await session.execute(self._upsert(self._builder.build(key),
-                                               {"data": dict(data)}))
+        await self._write(key, lambda built: self._upsert(built, {"data": dict(data)}))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return (await self._get(key))[1]
+        return copy.deepcopy((await self._get(key))[1])
 
     async def close(self) -> None:  # the engine is owned by the composition root
         return None
-
-    async def purge(self, key: StorageKey) -> None:
-        """Forget a key entirely (used when a user deletes their account)."""
-        async with self._session() as session:
-            await session.execute(delete(FsmRecord).where(
-                FsmRecord.key == self._builder.build(key)))

@@ -1,4 +1,4 @@
-"""The one error router: domain errors become a localized reply; anything else is logged with
+"""The one error handler: domain errors become a localized reply; anything else is logged with
 the update id and the user gets a short apology — never silence."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -25,7 +25,6 @@ from services.errors import (
 )
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
 
 
 def describe_invalid(exc: InvalidInput) -> str:
@@ -98,7 +97,6 @@ async def _reply(bot: Bot, update: Update, text: str) -> None:
         await bot.send_message(chat_id, text)
 
 
-@router.error()
 async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     update, exc = event.update, event.exception
     # The locale middleware's context has already exited; re-enter it with the same locale.

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from services import audit
-from services.db.base import utcnow
+from services.db.base import Base, utcnow
 from services.db.models import Business, Membership, User
+from services.db.tracking import on_end
 from services.errors import InvalidInput, NotFound
 from services.validation import parse_timezone
 
+_M = TypeVar("_M", bound=Base)
+_Row = tuple[dict[str, Any], str | None, dict[str, Any] | None]
 LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
 DEFAULT_LANGUAGE = "uz"
 DEFAULT_TIMEZONE = "Asia/Tashkent"
@@ -39,6 +47,63 @@ def guess_language(language_code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def _snapshot(obj: Base) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def _revive(model: type[_M], columns: dict[str, Any], session: AsyncSession) -> _M:
+    """A persistent instance in ``session`` rebuilt from a snapshot, without a query: the
+    columns go straight into the instance dict, as SQLAlchemy's own loader does, so the
+    object is clean (no pending changes) and costs no ``__init__``."""
+    obj: _M = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(columns)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+class ActorCache:
+    """Per-process snapshots of (user, role, current business) so a read-only update needs no
+    database read. Every write through the application's sessions drops what it touched (see
+    ``services.db.tracking``); entries also expire after ``ttl`` seconds, for writes made
+    outside this process (a CLI, manual SQL). Server mode with several processes runs
+    without it."""
+
+    def __init__(self, size: int = 50_000, ttl: float = 60.0) -> None:
+        self._rows: OrderedDict[int, tuple[float, _Row]] = OrderedDict()
+        self._size = size
+        self._ttl = ttl
+
+    def get(self, user_id: int) -> _Row | None:
+        entry = self._rows.get(user_id)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, ctx: UserContext) -> None:
+        business = _snapshot(ctx.business) if ctx.business is not None else None
+        self._rows[ctx.user.id] = (time.monotonic(), (_snapshot(ctx.user), ctx.role, business))
+        self._rows.move_to_end(ctx.user.id)
+        if len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+    def on_change(self, session: Any, objects: list[Any], tables: set[str]) -> None:
+        """Drop what a write touched, now and again when its transaction ends."""
+        user_ids = {o.id for o in objects if isinstance(o, User)}
+        wide = tables & {"users", "memberships", "businesses"} or any(
+            isinstance(o, Business | Membership) for o in objects)
+
+        def drop() -> None:
+            if wide:
+                self._rows.clear()
+            for user_id in user_ids:
+                self._rows.pop(user_id, None)
+
+        if wide or user_ids:
+            drop()
+            on_end(session, drop)
+
+
 async def load_actor(
     session: AsyncSession,
     *,
@@ -47,9 +112,19 @@ async def load_actor(
     last_name: str | None = None,
     username: str | None = None,
     admin_ids: frozenset[int] = frozenset(),
+    cache: ActorCache | None = None,
 ) -> tuple[UserContext, bool]:
-    """The per-update lookup: user, current business and role in one query on the hot path;
-    falls back to the slower paths only for new users or a stale current business."""
+    """The per-update lookup of user, current business and role: from ``cache`` when it has
+    them, else one joined query; the slower paths only for new users or a stale business."""
+    touch = partial(touch_user, session, user_id=user_id, first_name=first_name,
+                    last_name=last_name, username=username, admin_ids=admin_ids)
+    cached = cache.get(user_id) if cache is not None else None
+    if cached is not None:
+        user_columns, role, business_columns = cached
+        user, created = await touch(user=_revive(User, user_columns, session))
+        business = (_revive(Business, business_columns, session)
+                    if business_columns is not None else None)
+        return UserContext(user=user, business=business, role=role), created
     row = (
         await session.execute(
             select(User, Membership.role, Business)
@@ -59,12 +134,14 @@ async def load_actor(
             .where(User.id == user_id)
         )
     ).first()
-    user, created = await touch_user(session, user_id=user_id, first_name=first_name,
-                                     last_name=last_name, username=username,
-                                     admin_ids=admin_ids, user=row[0] if row else None)
-    if row is None or row[1] is None:
-        return await load_context(session, user=user), created
-    return UserContext(user=user, business=row[2], role=row[1]), created
+    user, created = await touch(user=row[0] if row else None)
+    if row is not None and row[1] is not None:
+        ctx = UserContext(user=user, business=row[2], role=row[1])
+    else:
+        ctx = await load_context(session, user=user)
+    if cache is not None and not (created or session.dirty or session.new):
+        cache.put(ctx)
+    return ctx, created
 
 
 async def touch_user(

@@ -13,8 +13,9 @@ from services import users
 
 
 class ContextMiddleware(BaseMiddleware):
-    def __init__(self, admin_ids: frozenset[int]) -> None:
+    def __init__(self, admin_ids: frozenset[int], cache: users.ActorCache | None = None) -> None:
         self._admin_ids = admin_ids
+        self._cache = cache
 
     async def __call__(
         self,
@@ -29,6 +30,7 @@ class ContextMiddleware(BaseMiddleware):
         ctx, created = await users.load_actor(
             session, user_id=tg_user.id, first_name=tg_user.first_name,
             last_name=tg_user.last_name, username=tg_user.username, admin_ids=self._admin_ids,
+            cache=self._cache,
         )
         user = ctx.user
         data.update(user=user, user_created=created, ctx=ctx, business=ctx.business,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import current_session
 from services.db.models import ProcessedUpdate
+from services.db.tracking import WROTE
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 class DbSessionMiddleware(BaseMiddleware):
     """Opens the update's session and records the update id when the work commits.
 
-    The id is written at the end, with the work: on SQLite a write takes the database lock,
+    The id is written with the update's own changes, atomically, so an update that changed
+    data is never applied twice; a read-only update writes nothing at all (after a crash it
+    may be answered once more). It goes at the end: on SQLite a write takes the database lock,
     and taking it at the start would hold it across the handler's Telegram calls. Duplicates
     are dropped before this, by ``DedupMiddleware`` (preloaded from these records).
     """
@@ -48,7 +51,8 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             finally:
                 current_session.reset(token)
-            session.add(ProcessedUpdate(**marker))
+            if session.info.get(WROTE):
+                session.add(ProcessedUpdate(**marker))
             try:
                 await session.commit()
             except IntegrityError:

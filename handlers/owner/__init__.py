@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    """Feature routers under a parent that only sees private chats."""
+    """Feature routers in matching order, ready to mount on a new dispatcher."""
     from handlers.owner import (
         businesses,
         canvas,
@@ -34,11 +33,7 @@ def get_routers() -> list[Router]:
         settings.router,
         common.fallback_router,  # last: what nobody else took
     ]
-    parent = Router(name="owner")
-    parent.message.filter(F.chat.type == ChatType.PRIVATE)
-    parent.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
-    parent.include_routers(*(detached(r) for r in routers))
-    return [parent]
+    return [detached(r) for r in routers]
 
 
 def detached(router: Router) -> Router:

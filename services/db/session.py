@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from services.db.tracking import ON_CHANGE, TrackedSession
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -34,6 +37,10 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(
+    engine: AsyncEngine, *, on_change: list[Callable[..., None]] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit; ``on_change`` listeners hear of
+    every write (see ``services.db.tracking``)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TrackedSession,
+                              info={ON_CHANGE: on_change or []})
