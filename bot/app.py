@@ -29,6 +29,7 @@ from bot.middlewares import (
 )
 from bot.storage import SqlStorage, key_builder
 from services import maintenance, plans
+from services.ai import AIGateway
 from services.db.session import make_engine, make_sessionmaker
 from services.users import ActorCache, guess_language
 
@@ -45,6 +46,7 @@ class App:
     i18n: I18n
     storage: BaseStorage
     actor_cache: ActorCache | None = None
+    ai: AIGateway = field(default_factory=AIGateway)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -136,7 +138,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
 
     # FSM is mounted by hand after the DB middleware so its reads join the update's session.
     dp = Dispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
-                    settings=app.settings, app=app)
+                    settings=app.settings, app=app, ai=app.ai)
     settings = app.settings
 
     async def on_flood(update: Update, data: dict[str, Any]) -> None:

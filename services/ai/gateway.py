@@ -1,0 +1,75 @@
+"""One gateway over the model; callers pass a fallback that answers when the model cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Fallback = Callable[[], str]
+"""Builds the rule/template answer (already localized by the caller)."""
+
+OnText = Callable[[str], Awaitable[None]]
+"""Receives the whole answer so far, each time it grows (for streaming into the chat)."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
+class AIRequest:
+    """What one AI feature asks for. ``instructions`` is the task for the model (English, not
+    user-facing); ``facts`` is the business data the answer must be grounded on."""
+
+    business_id: int
+    feature: str
+    locale: str
+    instructions: str
+    turns: Sequence[Turn] = ()
+    facts: str = ""
+    max_tokens: int = 1024
+
+
+FallbackReason = Literal["no_key", "rate_limited", "timeout", "error"]
+
+
+@dataclass(frozen=True)
+class AIReply:
+    text: str
+    source: Literal["ai", "fallback"]
+    reason: FallbackReason | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.source == "fallback"
+
+
+class AIGateway:
+    """The model behind a time budget and the per-business rate limit, with fallback."""
+
+    def __init__(self, client: object | None = None) -> None:
+        self._client = client
+
+    @property
+    def enabled(self) -> bool:
+        """True when a model is configured (an API key was given)."""
+        return self._client is not None
+
+    async def complete(
+        self,
+        session: AsyncSession,
+        request: AIRequest,
+        *,
+        fallback: Fallback,
+        on_text: OnText | None = None,
+    ) -> AIReply:
+        """The model's answer to ``request``, or ``fallback()`` when the model cannot answer."""
+        return AIReply(text=fallback(), source="fallback", reason="no_key")
