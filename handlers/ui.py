@@ -21,6 +21,11 @@ class MenuItem(StrEnum):
     BUSINESSES = "businesses"
     SETTINGS = "settings"
     HELP = "help"
+    DREAM_BUYER = "dream"
+    OFFERS = "offers"
+    HVCO = "hvco"
+    ASK_AI = "ask"
+    USP = "usp"
 
 
 class MenuCB(CallbackData, prefix="m1"):
