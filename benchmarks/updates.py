@@ -1,9 +1,10 @@
 """Owner-bot throughput: the full stack against bare aiogram, on the same emulator.
 
-Full stack: emulator → long polling → de-dup, throttling, DB session, user/business context,
-locale and permission middlewares → handler → database → reply. Bare: an aiogram echo handler.
-Both poll the built-in Bot API emulator over real HTTP on 127.0.0.1 with the default
-``handle_as_tasks=True``; each update gets one reply.
+Full stack: emulator → long polling through the inbox (``bot.polling``, as ``biznespilot run``)
+→ de-dup, throttling, DB session, user/business context, locale and permission middlewares →
+routing index → handler → database → reply. Bare: an aiogram echo handler on aiogram's own
+polling. Both poll the built-in Bot API emulator over real HTTP on 127.0.0.1 and handle
+updates concurrently (aiogram's default ``handle_as_tasks=True``); each update gets one reply.
 
     python benchmarks/updates.py [--updates 3000] [--database-url URL]
 
@@ -31,6 +32,7 @@ from aiogram.types import Message
 from bot.app import App, build_app, build_owner_dispatcher, make_bot
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
+from bot.polling import InboxPoller
 from services import profile, users
 
 BARE_TOKEN = "5550001:BENCH-bare"
@@ -70,16 +72,26 @@ async def _burst(emu: BotAPIEmulator, token: str, n_updates: int, n_users: int,
 
 
 async def _start(emu: BotAPIEmulator, token: str, bot: Bot, dp: Dispatcher,
-                 n_users: int) -> asyncio.Task[None]:
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+                 n_users: int, app: App | None = None) -> asyncio.Task[None]:
+    if app is None:  # bare aiogram
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False,
+                                                    polling_timeout=1))
+    else:  # the production poller
+        poller = InboxPoller(bot, dp, app.sessionmaker, timeout=1)
+        app.extras["poller"] = poller
+        task = asyncio.create_task(poller.run())
     await asyncio.sleep(0.3)  # let polling connect
     for i in range(n_users):  # open the private chats, as users who pressed Start
         emu.user(token, user_id=FIRST_USER + i, first_name=f"U{FIRST_USER + i}")
     return task
 
 
-async def _stop(bot: Bot, dp: Dispatcher, task: asyncio.Task[None]) -> None:
-    await dp.stop_polling()
+async def _stop(bot: Bot, dp: Dispatcher, task: asyncio.Task[None],
+                app: App | None = None) -> None:
+    if app is None:
+        await dp.stop_polling()
+    else:
+        app.extras["poller"].stop()
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await bot.session.close()
@@ -133,7 +145,7 @@ async def main() -> None:
             full, full_dp, app = await full_bot(base_url, args.users, args.database_url,
                                                 Path(tmp))
             tasks = [await _start(emu, BARE_TOKEN, bare, bare_dp, args.users),
-                     await _start(emu, FULL_TOKEN, full, full_dp, args.users)]
+                     await _start(emu, FULL_TOKEN, full, full_dp, args.users, app)]
             message = 1
             rates: dict[str, list[float]] = {"bare cold": [], "full cold": [], "bare": [],
                                              "full": []}
@@ -146,7 +158,7 @@ async def main() -> None:
                                                    message))
                 message += args.updates
             await _stop(bare, bare_dp, tasks[0])
-            await _stop(full, full_dp, tasks[1])
+            await _stop(full, full_dp, tasks[1], app)
             await app.close()
     backend = (args.database_url or "sqlite").split(":")[0]
     print(f"database: {backend}; {args.users} users; median of {args.rounds} rounds of "

@@ -27,6 +27,7 @@ from bot.middlewares import (
     PermissionMiddleware,
     ThrottlingMiddleware,
 )
+from bot.routing import IndexedDispatcher
 from bot.storage import SqlStorage, key_builder
 from services import maintenance, plans
 from services.ai import AIGateway
@@ -126,6 +127,7 @@ def _inline(event_filter: FilterObject) -> None:
     async def inline(*args: Any, **kwargs: Any) -> Any:
         return check(*args, **kwargs)
 
+    inline.__wrapped_filter__ = check  # type: ignore[attr-defined]  # read by bot.routing
     event_filter.callback = inline
     event_filter.awaitable = True
 
@@ -137,7 +139,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     from handlers.owner import get_routers
 
     # FSM is mounted by hand after the DB middleware so its reads join the update's session.
-    dp = Dispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
+    dp = IndexedDispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
                     settings=app.settings, app=app, ai=app.ai)
     settings = app.settings
 
@@ -165,5 +167,6 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.callback_query.filter(PrivateChat())
     dp.errors.register(error_handlers.on_error)
     dp.include_routers(*get_routers())
+    dp.index()  # reads the filters as registered, so before they are inlined
     run_sync_filters_inline(dp)
     return dp

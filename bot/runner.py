@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 from aiogram import Bot, Dispatcher
 
 from bot.app import App, build_owner_dispatcher, make_bot
 from bot.commands import set_default_commands
+from bot.polling import InboxPoller
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,15 @@ async def run_polling(app: App, token: str) -> None:
     from bot.scheduler import build_scheduler
 
     bot, dp = await start_owner_bot(app, token)
+    poller = InboxPoller(bot, dp, app.sessionmaker)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, poller.stop)
     scheduler = build_scheduler(app)
     scheduler.start()
     try:
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+        await poller.run()
     finally:
         scheduler.shutdown(wait=False)
+        await bot.session.close()
         await app.close()

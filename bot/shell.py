@@ -7,12 +7,12 @@ terminal plays the Telegram user.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
+from bot.polling import InboxPoller
 from bot.runner import start_owner_bot
 from bot.shell_ui import run_interactive
 from services.demo import DEMO_USER_ID, seed_demo
@@ -43,8 +43,8 @@ async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> 
             async with app.sessionmaker.begin() as session:
                 await seed_demo(session, language=language)
         bot, dp = await start_owner_bot(app, SHELL_TOKEN)
-        polling = asyncio.create_task(
-            dp.start_polling(bot, handle_as_tasks=False, handle_signals=False))
+        poller = InboxPoller(bot, dp, app.sessionmaker, concurrent=False)
+        polling = asyncio.create_task(poller.run())
         user = emu.user(SHELL_TOKEN, user_id=user_id, first_name="Demo" if demo else "You",
                         language_code=language[:2])
         _write("BiznesPilot shell — you are chatting with the owner bot. Type /start; a number "
@@ -54,10 +54,8 @@ async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> 
             await run_interactive(user, media_dir=settings.data_dir / "shell-media",
                                   read_line=_read_line, write=_write)
         finally:
-            await dp.stop_polling()
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
+            poller.stop()
+            await polling
             await bot.session.close()
             await app.close()
 

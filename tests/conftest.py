@@ -143,21 +143,19 @@ async def running_owner_bot(settings: Settings, emulator: Any = None) -> AsyncIt
         return
 
     from bot.app import build_app
+    from bot.polling import InboxPoller
     from bot.runner import start_owner_bot
 
     settings = settings.model_copy(update={"telegram_api_url": emulator.base_url})
     app = await build_app(settings, migrate=False)
     bot, dp = await start_owner_bot(app, OWNER_TOKEN)
-    task = asyncio.create_task(
-        dp.start_polling(bot, handle_as_tasks=False, handle_signals=False, polling_timeout=1))
+    poller = InboxPoller(bot, dp, app.sessionmaker, concurrent=False, timeout=1)
+    task = asyncio.create_task(poller.run())
     try:
         yield Telegram(emulator=emulator, app=app, token=OWNER_TOKEN)
     finally:
-        with contextlib.suppress(RuntimeError):  # polling may not have started yet
-            await dp.stop_polling()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        poller.stop()
+        await task
         await bot.session.close()
         await app.storage.close()
         await app.engine.dispose()

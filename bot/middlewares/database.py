@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -44,6 +45,10 @@ class DbSessionMiddleware(BaseMiddleware):
             token = current_session.set(session)
             try:
                 result = await handler(event, data)
+            except asyncio.CancelledError:
+                # interrupted (shutdown), not failed: the polling inbox hands it over again
+                await session.rollback()
+                raise
             except BaseException:
                 await session.rollback()
                 # A failing update is still marked handled: it must not be replayed forever.

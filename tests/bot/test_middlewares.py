@@ -78,6 +78,7 @@ async def test_errors_become_localized_replies_or_an_apology(tg: Telegram) -> No
     dispatcher = tg.app.extras["owner_dispatcher"]
     dispatcher.sub_routers.insert(0, probe)  # ahead of the fallback that takes any text
     probe._parent_router = dispatcher
+    dispatcher.index()  # routers added after start-up must be indexed again
     user = tg.user(2003)
     sorry = await user.send("/boom")
     assert "something went wrong" in sorry[0].text

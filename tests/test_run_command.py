@@ -1,0 +1,73 @@
+"""`biznespilot run` as a process: it serves the owner bot, and a `kill -9` mid-wizard loses
+nothing — the next process carries on at the same step."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.emulator import BotAPIEmulator
+from tests.conftest import OWNER_TOKEN
+
+pytestmark = pytest.mark.slow
+
+
+async def _start(base_url: str, tmp: Path) -> asyncio.subprocess.Process:
+    env = {**os.environ, "BOT_TOKEN": OWNER_TOKEN, "TELEGRAM_API_URL": base_url,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'run.db'}", "DATA_DIR": str(tmp),
+           "REDIS_URL": "", "ANTHROPIC_API_KEY": ""}
+    env.pop("REDIS_URL")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from bot.cli import main; raise SystemExit(main(['run']))",
+        env=env, cwd=Path(__file__).parents[1], stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+
+
+async def _replies(user: Any, before: int, wait: float = 30) -> list[Any]:
+    """Messages the bot sent after the first ``before`` (the reply comes after delivery)."""
+    for _ in range(int(wait / 0.05)):
+        if len(user.history) > before:
+            await asyncio.sleep(0.2)  # let a multi-message reply finish
+            return user.history[before:]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no reply from the bot process")
+
+
+async def _act(user: Any, action: str, value: str) -> list[Any]:
+    before = len(user.history)
+    await (user.send(value) if action == "send" else user.press(value))
+    return await _replies(user, before)
+
+
+async def test_run_serves_the_bot_and_survives_kill_9(tmp_path: Path) -> None:
+    async with BotAPIEmulator() as emu:
+        emu.add_bot(OWNER_TOKEN, username="biznespilot_test_bot", first_name="BiznesPilot")
+        assert emu.base_url is not None
+        process = await _start(emu.base_url, tmp_path)
+        try:
+            user = emu.user(OWNER_TOKEN, user_id=5101, language_code="en", timeout=60)
+            await user.send("/start")
+            first = await _replies(user, 0, wait=60)  # start-up: migrations, imports
+            assert "🇬🇧 English" in first[-1].button_texts()
+            await _act(user, "press", "🇬🇧 English")
+            industry = await _act(user, "send", "Samarkand Bakery")
+            assert "Cafés and restaurants" in industry[-1].button_texts()
+        finally:
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+        assert process.returncode == -signal.SIGKILL
+
+        process = await _start(emu.base_url, tmp_path)
+        try:
+            model = await _act(user, "press", "Cafés and restaurants")
+            assert "B2C — we sell to people" in model[-1].button_texts()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+        assert process.returncode == 0
