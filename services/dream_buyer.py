@@ -447,13 +447,15 @@ class FallbackPlan:
 
 
 _SPLIT = re.compile(r"[,;.!?\n]+|\s[–—-]\s")
+_LIST_SPLIT = re.compile(r"[,;\n]+")  # jargon: "aksiya bormi?" stays one expression
 _QUOTES = "\"'«»“”„‘’` "
 
 
-def phrases(text: str | None, *, limit: int = 90) -> list[str]:
-    """The separate phrases of an answer (split on punctuation), trimmed, verbatim."""
+def phrases(text: str | None, *, limit: int = 90, words: bool = False) -> list[str]:
+    """The separate phrases of an answer (split on punctuation; ``words``: on commas only),
+    trimmed, verbatim."""
     result = []
-    for part in _SPLIT.split(text or ""):
+    for part in (_LIST_SPLIT if words else _SPLIT).split(text or ""):
         clean = " ".join(part.split()).strip(_QUOTES)
         if clean:
             result.append(clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…")
@@ -471,7 +473,7 @@ def fallback_plan(avatar: AvatarView) -> FallbackPlan:
     a = avatar.answers
     channels = tuple(c for c in avatar_channels(avatar) if c != Channel.OFFLINE)
     preferred = tuple(detect_channels(a.get("preferred_channel"))) or channels
-    jargon = tuple(phrases(a.get("language_jargon"), limit=40)[:3])
+    jargon = tuple(phrases(a.get("language_jargon"), limit=40, words=True)[:3])
     frustrations, dreams = phrases(a.get("frustrations")), phrases(a.get("dreams"))
     fear, happiness = _first(a.get("fears")), _first(a.get("happiness_factors"))
     day = _first(a.get("day_in_life"))

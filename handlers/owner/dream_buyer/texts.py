@@ -32,7 +32,7 @@ def offline_note() -> str:
 
 def field_label(code: str) -> str:
     return {
-        "name": _("Name"), "age_range": _("Age"), "gender": _("Gender"),
+        "name": _("Avatar name"), "age_range": _("Age"), "gender": _("Gender"),
         "location": _("Location"), "income": _("Income"), "occupation": _("Occupation"),
         "where_online": _("Where they spend time online"),
         "where_offline": _("Where they spend time offline"),
@@ -89,7 +89,7 @@ def example(code: str) -> str:
         "dreams": _("A healthy child, her own small home business, a family trip to Turkey"),
         "fears": _("Buying a fake product, wasting money, the child's health"),
         "preferred_channel": _("Telegram messages, sometimes a phone call"),
-        "language_jargon": _("“aksiya bormi?”, “dostavka”, “narxi qancha?”, “zo‘r”"),
+        "language_jargon": _("“aksiya bormi?”, “dostavka”, “narxi qancha?”, “zoʻr”"),
         "day_in_life": _("Up at 6:30, breakfast and kindergarten, housework, Instagram while "
                          "the child naps, dinner for the family, Telegram chats at night"),
         "happiness_factors": _("A calm, healthy child, praise from the family, time for "
