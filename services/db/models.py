@@ -246,3 +246,40 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Dream Buyer (SPEC §3.2) ---------------------------------------------------------------
+
+
+class DreamBuyer(Base):
+    """A Dream Buyer avatar: demographics, the nine questions' answers and generated outputs."""
+
+    __tablename__ = "dream_buyers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    age_range: Mapped[str | None] = mapped_column(String(120))
+    gender: Mapped[str | None] = mapped_column(String(120))
+    location: Mapped[str | None] = mapped_column(String(120))
+    income: Mapped[str | None] = mapped_column(String(120))
+    occupation: Mapped[str | None] = mapped_column(String(120))
+    where_online: Mapped[str | None] = mapped_column(Text)
+    where_offline: Mapped[str | None] = mapped_column(Text)
+    information_sources: Mapped[str | None] = mapped_column(Text)
+    frustrations: Mapped[str | None] = mapped_column(Text)
+    dreams: Mapped[str | None] = mapped_column(Text)
+    fears: Mapped[str | None] = mapped_column(Text)
+    preferred_channel: Mapped[str | None] = mapped_column(Text)
+    language_jargon: Mapped[str | None] = mapped_column(Text)
+    day_in_life: Mapped[str | None] = mapped_column(Text)
+    happiness_factors: Mapped[str | None] = mapped_column(Text)
+    persona_summary: Mapped[str | None] = mapped_column(Text)
+    content_ideas: Mapped[list[str] | None] = mapped_column(JSON)
+    ad_hooks: Mapped[list[str] | None] = mapped_column(JSON)
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    generated_source: Mapped[str | None] = mapped_column(String(16))  # "ai" / "fallback"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
