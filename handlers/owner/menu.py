@@ -25,7 +25,8 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     items = [
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
-        (MenuItem.GOALS, _("🎯 Goals")), (MenuItem.TEAM, _("👥 Team")),
+        (MenuItem.GOALS, _("🎯 Goals")), (MenuItem.OFFERS, _("📦 Offers")),
+        (MenuItem.TEAM, _("👥 Team")),
         (MenuItem.PLAN, _("💳 Plan")), (MenuItem.BUSINESSES, _("🔀 My businesses")),
         (MenuItem.SETTINGS, _("⚙️ Settings")), (MenuItem.HELP, _("❓ Help")),
     ]
