@@ -124,10 +124,9 @@ async def test_stack_bonuses_deadline_quantity(tg: Telegram, db: Database) -> No
     await user.send("Templates")
     assert "Please type a whole number" in (await user.send("lots"))[-1].text
     added = await user.send("250k")
-    assert "total" not in added[-1].text.lower() or "1,550,000 so'm" in added[-1].text
-    assert "(×1.6)" in added[-1].text
-    assert "Please type a date" in (await user.press("⏰ Deadline") and
-                                    await user.send("soon"))[-1].text
+    assert "Total value 1,550,000 so'm" in added[-1].text and "(×1.6)" in added[-1].text
+    assert "Type a date like" in (await user.press("⏰ Deadline"))[-1].text
+    assert "Please type a date" in (await user.send("soon"))[-1].text
     assert "already in the past" in (await user.send("01.01.2020"))[-1].text
     saved = await user.send("31.12.2099")
     assert saved[0].text == "✅ Deadline saved: Dec 31, 2099."
@@ -217,9 +216,12 @@ async def test_godfather_offer_in_uzbek(tg: Telegram, db: Database) -> None:
     user = tg.user(8008, language_code="uz")
     await user.send("/offer")
     await user.press("📦 1. Barista in 30 days")
-    reply = (await user.press(4 + 1))[-1]  # the Godfather button (5th)
-    assert "1 000 000 so‘m" in reply.text.replace("\u00a0", " ") or "1 000 000" in reply.text
-    assert "⚙️" in reply.text and OFFLINE not in reply.text  # translated
+    reply = (await user.press("🤝 Rad etib boʻlmaydigan taklif"))[-1]
+    text = reply.text.replace("\u00a0", " ")
+    assert "Barista course bilan a job in a top café ga erishing." in text
+    assert "Narxingiz: atigi 1 000 000 so'm." in text
+    assert text.rstrip().endswith(
+        "⚙️ Oflayn javob — qoidalar va shablonlar asosida, AI kaliti ishlatilmagan.")
 
 
 async def test_pdf_one_pager_arrives_as_a_document(tg: Telegram, db: Database) -> None:
