@@ -68,12 +68,12 @@ async def test_value_equation_sliders_score_band_and_lever(tg: Telegram, db: Dat
     offer = await _seed(db, business.id)
     user = tg.user(8002)
     await _open(user)
-    summary, d, l, t, e = await user.press("⚖️ Value equation")
+    summary, d, lk, t, e = await user.press("⚖️ Value equation")
     assert "Set all four levers" in summary.text
     assert "D — Dream outcome" in d.text and "Not set yet" in d.text
     assert d.button_texts() == [str(n) for n in range(1, 11)]
     assert "T — Time delay" in t.text
-    for message, value in ((d, "9"), (l, "8"), (t, "3")):
+    for message, value in ((d, "9"), (lk, "8"), (t, "3")):
         await user.press(value, message=message)
     pressed = await user.press("3", message=e)
     assert [m.message_id for m in pressed] == [e.message_id, summary.message_id]
@@ -98,7 +98,7 @@ async def test_value_equation_in_russian(tg: Telegram, db: Database) -> None:
     await user.send("/offer")
     card = (await user.press("📦 1. Barista in 30 days"))[-1]
     assert "Цена: 1 000 000 сум" in card.text.replace("\u00a0", " ")
-    summary, *_sliders, e = await user.press("⚖️ Уравнение ценности")
+    *_, e = await user.press("⚖️ Уравнение ценности")
     edited = (await user.press("5", message=e))[-1]
     assert "10/100 — Слабое" in edited.text
     assert "сократить T" in edited.text
