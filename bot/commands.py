@@ -19,6 +19,7 @@ COMMANDS = (
     ("canvas", N_("1-page marketing canvas")),
     ("goals", N_("Goals and progress")),
     ("dreambuyer", N_("Dream Buyer avatars")),
+    ("offer", N_("Offer Builder")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

@@ -134,3 +134,23 @@ def goal_metric(code: str) -> str:
     return {"revenue": _("Revenue"), "leads": _("Leads"), "customers": _("Customers"),
             "orders": _("Orders"), "followers": _("Followers"),
             "custom": _("Other")}.get(code, code)
+
+
+def offer_lever(code: str) -> str:
+    return {"d": _("Dream outcome"), "l": _("Perceived likelihood"), "t": _("Time delay"),
+            "e": _("Effort and sacrifice")}.get(code, code)
+
+
+def offer_band(code: str) -> str:
+    return {"weak": _("Weak"), "average": _("Average"), "good": _("Good"),
+            "grand_slam": _("Grand Slam")}.get(code, code)
+
+
+def guarantee_type(code: str) -> str:
+    return {"unconditional": _("Unconditional"), "conditional": _("Conditional"),
+            "performance": _("Performance"), "anti": _("Anti-guarantee"),
+            "implied": _("Implied"), "custom": _("Your own")}.get(code, code)
+
+
+def guarantee_risk(code: str) -> str:
+    return {"low": _("low"), "medium": _("medium"), "high": _("high")}.get(code, code)

@@ -28,6 +28,7 @@ def help_text() -> str:
         _("/canvas — 1-page marketing canvas"),
         _("/goals — goals and progress"),
         _("/dreambuyer — Dream Buyer avatars"),
+        _("/offer — offers: value equation, stack, guarantee, price"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),

@@ -283,3 +283,37 @@ class DreamBuyer(Base):
     generated_source: Mapped[str | None] = mapped_column(String(16))  # "ai" / "fallback"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Offer Builder (SPEC §3.6) ------------------------------------------------------------
+
+
+class Offer(Base):
+    """An offer (Hormozi's $100M Offers): value-equation levers, value stack, guarantee and
+    pricing inputs. Levers are 1–10 and stay NULL until set; money is whole so'm."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    core_product: Mapped[str] = mapped_column(String(300))
+    dream_outcome: Mapped[str] = mapped_column(String(300))
+    price: Mapped[int] = mapped_column(BigInteger)
+    lever_d: Mapped[int | None] = mapped_column(Integer)
+    lever_l: Mapped[int | None] = mapped_column(Integer)
+    lever_t: Mapped[int | None] = mapped_column(Integer)
+    lever_e: Mapped[int | None] = mapped_column(Integer)
+    # [{"name": str, "value": int}, ...], at most three
+    bonuses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    urgency_deadline: Mapped[date | None] = mapped_column(Date)
+    scarcity_count: Mapped[int | None] = mapped_column(Integer)
+    guarantee_type: Mapped[str | None] = mapped_column(String(16))
+    guarantee_text: Mapped[str | None] = mapped_column(Text)
+    unit_cost: Mapped[int | None] = mapped_column(BigInteger)
+    target_margin: Mapped[int | None] = mapped_column(Integer)  # percent of the price
+    competitor_prices: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

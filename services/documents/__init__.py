@@ -1,0 +1,1 @@
+"""Document renderers (PDF): take already-localized text, return the file's bytes."""
