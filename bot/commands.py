@@ -18,6 +18,7 @@ COMMANDS = (
     ("profile", N_("Business profile")),
     ("canvas", N_("1-page marketing canvas")),
     ("goals", N_("Goals and progress")),
+    ("hvco", N_("Lead magnets (HVCO)")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

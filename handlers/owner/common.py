@@ -27,6 +27,7 @@ def help_text() -> str:
         _("/profile — business profile"),
         _("/canvas — 1-page marketing canvas"),
         _("/goals — goals and progress"),
+        _("/hvco — lead magnets: drafts, files and links"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),

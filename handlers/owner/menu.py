@@ -26,6 +26,7 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     items = [
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
         (MenuItem.GOALS, _("🎯 Goals")), (MenuItem.TEAM, _("👥 Team")),
+        (MenuItem.HVCO, _("🧲 Lead magnets")),
         (MenuItem.PLAN, _("💳 Plan")), (MenuItem.BUSINESSES, _("🔀 My businesses")),
         (MenuItem.SETTINGS, _("⚙️ Settings")), (MenuItem.HELP, _("❓ Help")),
     ]
