@@ -79,6 +79,10 @@ async def test_create_with_the_offline_draft(tg: Telegram, db: Database) -> None
                                    "⬅️ All lead magnets", "🏠 Main menu"]
     post = (await user.press("📣 Full post"))[-1]
     assert post.text == item.post
+    await user.send("/menu")
+    via_menu = (await user.press("🧲 Lead magnets"))[-1]
+    assert via_menu.button_texts()[0] == f"📝 1. {item.title[:29]}…"
+    assert "/hvco — lead magnets" in (await user.send("/help"))[-1].text
 
 
 async def test_pick_a_suggested_topic(tg: Telegram, db: Database) -> None:
