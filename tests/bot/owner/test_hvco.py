@@ -124,7 +124,8 @@ async def test_edit_the_outline_attach_a_document_and_activate(tg: Telegram, db:
     await user.press("📎 What the bot sends")
     big = await user.send_document("big.pdf", b"0" * (10 * 1024 * 1024 + 1))
     assert big[-1].text == "That file is too big: the limit is 10 MB."
-    attached = await user.send_document("guide.pdf", b"%PDF-1.4 guide", mime_type="application/pdf")
+    attached = await user.send_document("guide.pdf", b"%PDF-1.4 guide",
+                                        mime_type="application/pdf")
     assert "📎 File: guide.pdf" in attached[-1].text
     await user.press("📎 What the bot sends")
     linked = await user.send("example.uz/guide")
