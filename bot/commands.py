@@ -20,6 +20,7 @@ COMMANDS = (
     ("goals", N_("Goals and progress")),
     ("dreambuyer", N_("Dream Buyer avatars")),
     ("offer", N_("Offer Builder")),
+    ("hvco", N_("Lead magnets (HVCO)")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

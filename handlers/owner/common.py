@@ -29,6 +29,7 @@ def help_text() -> str:
         _("/goals — goals and progress"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
+        _("/hvco — lead magnets: drafts, files and links"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),

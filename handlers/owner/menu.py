@@ -25,10 +25,11 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     items = [
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
-        (MenuItem.GOALS, _("🎯 Goals")), (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
-        (MenuItem.OFFERS, _("📦 Offers")), (MenuItem.TEAM, _("👥 Team")),
-        (MenuItem.PLAN, _("💳 Plan")), (MenuItem.BUSINESSES, _("🔀 My businesses")),
-        (MenuItem.SETTINGS, _("⚙️ Settings")), (MenuItem.HELP, _("❓ Help")),
+        (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")), (MenuItem.OFFERS, _("📦 Offers")),
+        (MenuItem.HVCO, _("🧲 Lead magnets")), (MenuItem.GOALS, _("🎯 Goals")),
+        (MenuItem.TEAM, _("👥 Team")), (MenuItem.PLAN, _("💳 Plan")),
+        (MenuItem.BUSINESSES, _("🔀 My businesses")), (MenuItem.SETTINGS, _("⚙️ Settings")),
+        (MenuItem.HELP, _("❓ Help")),
     ]
     for item, text in items:
         b.button(text=text, callback_data=MenuCB(item=item))
