@@ -27,6 +27,7 @@ def help_text() -> str:
         _("/profile — business profile"),
         _("/canvas — 1-page marketing canvas"),
         _("/goals — goals and progress"),
+        _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),

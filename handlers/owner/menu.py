@@ -27,6 +27,7 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
         (MenuItem.GOALS, _("🎯 Goals")), (MenuItem.TEAM, _("👥 Team")),
         (MenuItem.PLAN, _("💳 Plan")), (MenuItem.BUSINESSES, _("🔀 My businesses")),
+        (MenuItem.ASK_AI, _("🤖 Ask AI")), (MenuItem.USP, _("💡 USP generator")),
         (MenuItem.SETTINGS, _("⚙️ Settings")), (MenuItem.HELP, _("❓ Help")),
     ]
     for item, text in items:
