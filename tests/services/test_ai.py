@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import canvas, goals, plans
-from services.ai import AIGateway, AIRequest, Turn, advisor, context, conversations, prompts
+from services.ai import AIGateway, AIRequest, Turn, advisor, context, conversations, prompts, usp
 from services.ai import usage as ai_usage
-from services.ai import usp
 from services.ai.advisor import Action, Topic
 from services.db.models import AIUsage, UsageCounter
 from tests.factories import make_owner

@@ -113,9 +113,9 @@ async def question_entered(message: Message, bot: Bot, session: AsyncSession, ai
         else:
             shown = markdown_to_html(reply.text)
         await stream.finish(shown, reply_markup=keyboards.answer_keyboard())
+    answer = plain_text(reply.text) if reply.is_fallback else reply.text
     await conversations.add_exchange(session, business_id=business.id, user_id=user.id,
-                                     question=question, answer=plain_text(reply.text) if reply.is_fallback else reply.text,
-                                     source=reply.source)
+                                     question=question, answer=answer, source=reply.source)
 
 
 @steps.message(AskSG.chatting, NOT_COMMAND, flags={"perm": BUSINESS})
