@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ class FakeAnthropic:
         self.api_key = api_key
         self.default: Behaviour = Reply()
         self.requests: list[Recorded] = []
+        self.first_token_at: list[float] = []  # time.time() each stream's first text went out
         self._script: deque[Behaviour] = deque()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -184,6 +186,8 @@ class FakeAnthropic:
             await response.write(_sse("content_block_delta", {
                 "type": "content_block_delta", "index": 0,
                 "delta": {"type": "text_delta", "text": chunk}}))
+            if index == 0:
+                self.first_token_at.append(time.time())
         if behaviour.error_after is not None and behaviour.error_after >= len(behaviour.chunks):
             await response.write(_sse("error", {"type": "error", "error": {
                 "type": behaviour.error_type, "message": "Overloaded"}}))

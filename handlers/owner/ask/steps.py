@@ -96,9 +96,12 @@ async def question_entered(message: Message, bot: Bot, session: AsyncSession, ai
         await message.answer(_("That is too long: at most {max} characters.").format(
             max=QUESTION_LIMIT))
         return
-    history = await conversations.recent_turns(session, business_id=business.id,
-                                               user_id=user.id)
-    facts = await context.business_facts(session, business.id)
+    history: list[Turn] = []
+    facts = ""
+    if ai.enabled:  # offline, only the advisor's own reads are needed
+        history = await conversations.recent_turns(session, business_id=business.id,
+                                                   user_id=user.id)
+        facts = await context.business_facts(session, business.id)
     advice = await advisor.advise(session, business_id=business.id, question=question)
     request = AIRequest(business_id=business.id, feature="ask", locale=locale,
                         instructions=prompts.ASK_INSTRUCTIONS,
