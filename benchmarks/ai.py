@@ -25,12 +25,12 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.fakes
 
-from bot.app import App, build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.emulator import BotAPIEmulator  # noqa: E402
-from bot.runner import start_owner_bot  # noqa: E402
-from services import profile, users  # noqa: E402
-from tests.fakes.anthropic import FakeAnthropic, Reply  # noqa: E402
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.emulator import BotAPIEmulator
+from bot.runner import start_owner_bot
+from services import profile, users
+from tests.fakes.anthropic import FakeAnthropic, Reply
 
 TOKEN = "5550003:BENCH-ai"
 USER = 810_000_001
