@@ -51,8 +51,24 @@ class App:
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
+        await self.ai.close()
         await self.storage.close()
         await self.engine.dispose()
+
+
+def make_ai(settings: Settings) -> AIGateway:
+    """The AI gateway: Claude when ``ANTHROPIC_API_KEY`` is set, else rules and templates."""
+    client = None
+    if settings.anthropic_api_key is not None:
+        from anthropic import AsyncAnthropic
+
+        # The SDK's own timeout matches the budget; the gateway enforces the budget overall.
+        client = AsyncAnthropic(api_key=settings.anthropic_api_key.get_secret_value(),
+                                base_url=settings.anthropic_base_url,
+                                max_retries=settings.ai_max_retries,
+                                timeout=settings.ai_time_budget_seconds)
+    return AIGateway(client, model=settings.anthropic_model,
+                     time_budget=settings.ai_time_budget_seconds)
 
 
 def make_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
@@ -92,7 +108,8 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     async with sessionmaker.begin() as session:
         await plans.seed_plans(session)
     return App(settings=settings, engine=engine, sessionmaker=sessionmaker, i18n=make_i18n(),
-               storage=make_storage(settings, engine), actor_cache=actor_cache)
+               storage=make_storage(settings, engine), actor_cache=actor_cache,
+               ai=make_ai(settings))
 
 
 def make_bot(settings: Settings, token: str) -> Bot:

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
+    # The model every AI feature asks; any Messages API model id works.
+    anthropic_model: str = "claude-sonnet-5-5"
+    # Per request: past this the rule/template fallback answers instead of the model.
+    ai_time_budget_seconds: float = Field(default=25.0, gt=0)
+    # SDK retries for 429/5xx/connection errors before the first byte (inside the budget).
+    ai_max_retries: int = Field(default=2, ge=0)
     webhook_base_url: str | None = None
     timezone: str = "Asia/Tashkent"
     data_dir: Path = DEFAULT_DATA_DIR

@@ -8,6 +8,7 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Feature routers in matching order, ready to mount on a new dispatcher."""
     from handlers.owner import (
+        ask,
         businesses,
         canvas,
         common,
@@ -21,6 +22,7 @@ def get_routers() -> list[Router]:
         profile,
         settings,
         team,
+        usp,
     )
 
     routers: list[Router] = [
@@ -37,6 +39,8 @@ def get_routers() -> list[Router]:
         businesses.router,
         plan.router,
         settings.router,
+        ask.router,
+        usp.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -30,6 +30,7 @@ def help_text() -> str:
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),
+        _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),

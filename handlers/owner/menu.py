@@ -25,8 +25,9 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     items = [
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
-        (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")), (MenuItem.OFFERS, _("📦 Offers")),
-        (MenuItem.HVCO, _("🧲 Lead magnets")), (MenuItem.GOALS, _("🎯 Goals")),
+        (MenuItem.ASK_AI, _("🤖 Ask AI")), (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
+        (MenuItem.OFFERS, _("📦 Offers")), (MenuItem.HVCO, _("🧲 Lead magnets")),
+        (MenuItem.USP, _("💡 USP generator")), (MenuItem.GOALS, _("🎯 Goals")),
         (MenuItem.TEAM, _("👥 Team")), (MenuItem.PLAN, _("💳 Plan")),
         (MenuItem.BUSINESSES, _("🔀 My businesses")), (MenuItem.SETTINGS, _("⚙️ Settings")),
         (MenuItem.HELP, _("❓ Help")),

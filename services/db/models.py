@@ -349,3 +349,55 @@ class Hvco(Base):
     source: Mapped[str] = mapped_column(String(16), default="fallback")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- AI gateway, Ask AI ------------------------------------------------------------------
+
+
+class AIUsage(Base):
+    """One AI request of a business: model answer or fallback, tokens, cost and latency."""
+
+    __tablename__ = "ai_usage"
+    __table_args__ = (Index("ix_ai_usage_business_created", "business_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    feature: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # ai / fallback
+    reason: Mapped[str | None] = mapped_column(String(16))  # why the fallback answered
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_micro_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AIConversation(Base):
+    """An Ask AI conversation of one user in one business; /new starts another."""
+
+    __tablename__ = "ai_conversations"
+    __table_args__ = (Index("ix_ai_conversations_business_user", "business_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AIMessage(Base):
+    """One turn of an Ask AI conversation (the question or the answer shown)."""
+
+    __tablename__ = "ai_messages"
+    __table_args__ = (
+        Index("ix_ai_messages_business_conversation", "business_id", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # user / assistant
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(16))  # ai / fallback for answers
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
