@@ -32,6 +32,7 @@ async def test_every_tenant_table_indexes_business_id_first(database: Database) 
                 continue
             leading = [i["column_names"][0] for i in insp.get_indexes(table)]
             leading += [u["column_names"][0] for u in insp.get_unique_constraints(table)]
+            leading += insp.get_pk_constraint(table)["constrained_columns"][:1]
             if "business_id" not in leading:
                 missing.append(table)
         return missing

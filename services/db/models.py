@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -400,4 +401,207 @@ class AIMessage(Base):
     role: Mapped[str] = mapped_column(String(16))  # user / assistant
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(16))  # ai / fallback for answers
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Marketing and sales analytics (SPEC §3.3, §3.4) -----------------------------------------
+
+
+class MarketingChannel(Base):
+    """A channel the business markets through (SPEC §3.3 kinds); spend, leads and orders are
+    attributed to one. ``external_ref`` identifies it at its platform (a Telegram chat id,
+    an Instagram handle…)."""
+
+    __tablename__ = "marketing_channels"
+    __table_args__ = (UniqueConstraint("business_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    external_ref: Mapped[str | None] = mapped_column(String(120))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpendEntry(Base):
+    """Money spent on one channel on one (business-local) day, with reach where known."""
+
+    __tablename__ = "spend_entries"
+    __table_args__ = (Index("ix_spend_entries_business_day", "business_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)  # so'm
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    clicks: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(16), default="chat")  # chat/import/api
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Customer(Base):
+    """A paying customer; order totals are kept on the row as orders arrive, so CLV, churn and
+    Power 4% segments read one row per customer, never the order history."""
+
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_business_last_order", "business_id", "last_order_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="SET NULL"))
+    first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Lead(Base):
+    """A lead (SPEC §3.4): contact, source and UTM, funnel stage, score 0–100 and status."""
+
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_business_created", "business_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="SET NULL"))
+    utm_source: Mapped[str | None] = mapped_column(String(120))
+    utm_medium: Mapped[str | None] = mapped_column(String(120))
+    utm_campaign: Mapped[str | None] = mapped_column(String(120))
+    stage: Mapped[str] = mapped_column(String(16), default="awareness")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    # new / contacted / qualified / won / lost
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    owner_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lead-score behaviour
+    source: Mapped[str] = mapped_column(String(16), default="chat")  # chat/import/chatbot/api
+    day: Mapped[date] = mapped_column(Date)  # business-local day it arrived
+    won_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Order(Base):
+    """A sale: items, total and the (business-local) day, attributed to a channel."""
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_business_day", "business_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="SET NULL"))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # name, qty, price
+    total: Mapped[int] = mapped_column(BigInteger)  # so'm
+    status: Mapped[str] = mapped_column(String(16), default="paid")  # paid/cancelled/refunded
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16), default="chat")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DailyStat(Base):
+    """Per business, day and channel (0 = not attributed): the sums dashboards read, kept
+    current by every write to spend, leads and orders — so no dashboard scans raw history."""
+
+    __tablename__ = "daily_stats"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    spend: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    leads: Mapped[int] = mapped_column(Integer, default=0)
+    won_leads: Mapped[int] = mapped_column(Integer, default=0)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_customers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChannelSnapshot(Base):
+    """A reading of a channel's audience (members/followers, posts, views) at one time."""
+
+    __tablename__ = "channel_snapshots"
+    __table_args__ = (Index("ix_channel_snapshots_business_channel_taken", "business_id",
+                            "channel_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    members: Mapped[int | None] = mapped_column(BigInteger)
+    posts: Mapped[int | None] = mapped_column(Integer)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    interactions: Mapped[int | None] = mapped_column(BigInteger)  # likes+comments+shares
+
+
+class AnalyticsSettings(Base):
+    """Owner-entered assumptions used only where the order history is too short, and the
+    business's reporting time zone."""
+
+    __tablename__ = "analytics_settings"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the owner's
+    gross_margin_pct: Mapped[int | None] = mapped_column(Integer)
+    purchases_per_year: Mapped[float | None] = mapped_column(Float)
+    lifespan_years: Mapped[float | None] = mapped_column(Float)
+    repeat_window_days: Mapped[int] = mapped_column(Integer, default=60)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message the platform pushes (reports, alerts, broadcasts, nurture), sent by the
+    rate-limited outbox sender; ``dedup_key`` makes enqueueing idempotent, and ``status``
+    with ``attempts`` makes a restart resume without sending anything twice."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_due", "status", "due_at"),
+        UniqueConstraint("dedup_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)  # which bot sends it
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))  # report/alert/broadcast/nurture/…
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # text/photo/document/buttons
+    dedup_key: Mapped[str | None] = mapped_column(String(200))
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. a broadcast id
+    # pending / sending / sent / blocked / failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

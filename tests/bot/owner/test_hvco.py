@@ -235,7 +235,7 @@ async def test_in_russian(tg: Telegram, db: Database) -> None:
     await user.press("⭐ ✅ Чек-лист")
     card = (await user.send("Как выбрать кофе"))[-1]
     assert "🧲 Чек-лист: Как выбрать кофе" in card.text
-    assert "⚙️ Офлайн-ответ" in card.text
+    assert "⚙️ Ответ без ИИ" in card.text
     assert "/chatbot" in card.text
     [item] = await _items(db, business.id)
     assert item.source == "fallback" and "Внутри:" in item.post

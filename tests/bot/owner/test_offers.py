@@ -221,7 +221,7 @@ async def test_godfather_offer_in_uzbek(tg: Telegram, db: Database) -> None:
     assert "Barista course bilan a job in a top café ga erishing." in text
     assert "Narxingiz: atigi 1 000 000 so'm." in text
     assert text.rstrip().endswith(
-        "⚙️ Oflayn javob — qoidalar va shablonlar asosida tuzildi, AI kaliti ishlatilmagan.")
+        "⚙️ Oflayn javob — qoidalar va shablonlar asosida tuzildi, AI kaliti ulanmagan.")
 
 
 async def test_pdf_one_pager_arrives_as_a_document(tg: Telegram, db: Database) -> None:
