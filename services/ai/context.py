@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import canvas, goals, profile
+from services import canvas, dream_buyer, goals, hvco, offers, profile
 from services.errors import NotFound
 
 SectionBuilder = Callable[[AsyncSession, int], Awaitable[str | None]]
@@ -66,7 +66,24 @@ async def goals_section(session: AsyncSession, business_id: int) -> str | None:
     return "\n".join(lines)
 
 
-SECTIONS: list[SectionBuilder] = [profile_section, canvas_section, goals_section]
+async def avatars_section(session: AsyncSession, business_id: int) -> str | None:
+    """The Dream Buyer avatars (SPEC §3.2), or that none exists yet."""
+    facts = await dream_buyer.avatar_facts(session, business_id=business_id)
+    return f"## Dream Buyer\n{facts}" if facts else "## Dream Buyer\n- (no avatar yet)"
+
+
+async def offers_section(session: AsyncSession, business_id: int) -> str | None:
+    """The offers with their value-equation scores and stacks (SPEC §3.6)."""
+    return "## Offers\n" + await offers.offer_facts(session, business_id=business_id)
+
+
+async def hvco_section(session: AsyncSession, business_id: int) -> str | None:
+    """The lead magnets and their results."""
+    return "## Lead magnets\n" + await hvco.hvco_facts(session, business_id=business_id)
+
+
+SECTIONS: list[SectionBuilder] = [profile_section, canvas_section, goals_section,
+                                  avatars_section, offers_section, hvco_section]
 
 
 async def business_facts(session: AsyncSession, business_id: int) -> str:

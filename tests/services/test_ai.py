@@ -13,7 +13,7 @@ from anthropic import AsyncAnthropic
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import canvas, goals, plans
+from services import canvas, dream_buyer, goals, offers, plans
 from services.ai import AIGateway, AIRequest, Turn, advisor, context, conversations, prompts, usp
 from services.ai import usage as ai_usage
 from services.ai.advisor import Action, Topic
@@ -293,7 +293,23 @@ async def test_business_facts_has_profile_canvas_and_goals(session: AsyncSession
     assert "before / target_market: Office workers in Chilonzor" in facts
     assert "during / lead_capture: (empty)" in facts
     assert "300 leads a month (metric leads): 0 of 300, 0% done" in facts
-    assert context.SECTIONS[-1] is context.goals_section
+    assert "## Dream Buyer\n- (no avatar yet)" in facts
+    assert "Offers: none defined yet." in facts
+    assert "Lead magnets (HVCO): none yet." in facts
+
+
+async def test_business_facts_include_avatars_and_offers(session: AsyncSession) -> None:
+    business = await make_owner(session, 8022)
+    avatar, _ = await dream_buyer.create_avatar(session, business_id=business.id,
+                                                name="Office Olga")
+    await dream_buyer.set_answer(session, business_id=business.id, avatar_id=avatar.id,
+                                 field="frustrations", value="No time for lunch")
+    await offers.create_offer(session, business_id=business.id, name="Lunch box",
+                              core_product="Daily lunch delivery",
+                              dream_outcome="Hot lunch at the desk", price="45 000")
+    facts = await context.business_facts(session, business.id)
+    assert "Office Olga" in facts and "No time for lunch" in facts
+    assert "Lunch box" in facts and "Offers (1)" in facts
 
 
 async def test_conversation_memory_per_business_and_user(session: AsyncSession) -> None:

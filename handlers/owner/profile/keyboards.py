@@ -6,7 +6,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import labels
 from handlers.owner.profile.callbacks import ProfileAction, ProfileCB
-from handlers.ui import nav_buttons, nav_keyboard, with_home
+from handlers.ui import MenuCB, MenuItem, nav_buttons, nav_keyboard, with_home
 from services.profile import PROFILE_FIELDS
 
 LOGO = "logo"
@@ -25,6 +25,7 @@ def card_keyboard(*, can_edit: bool) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     if can_edit:
         b.button(text=_("✏️ Edit"), callback_data=ProfileCB(action=ProfileAction.EDIT))
+        b.button(text=_("💡 USP generator"), callback_data=MenuCB(item=MenuItem.USP))
     return with_home(b)
 
 

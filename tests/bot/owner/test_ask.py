@@ -243,3 +243,13 @@ async def test_usp_needs_the_profile_permission(tg: Telegram, db: Database) -> N
     denied: list[Any] = await viewer.send("/usp")
     assert "can't edit the business" in denied[-1].text
     assert "Ask AI" in (await viewer.send("/ask"))[-1].text
+
+
+async def test_usp_opens_from_the_profile_card(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        await make_owner(s, 9120, name="Non Uyi")
+    user = tg.user(9120)
+    card = (await user.send("/profile"))[-1]
+    assert "💡 USP generator" in card.button_texts()
+    shown = (await user.press("💡 USP generator"))[-1]
+    assert "USP ideas for Non Uyi" in shown.text

@@ -45,7 +45,7 @@ async def test_card_shows_every_field_and_completeness(tg: Telegram, db: Databas
     assert "Industry: Retail" in card.text
     assert "Model: B2C — we sell to people" in card.text
     assert "Phone: —" in card.text
-    assert card.button_texts() == ["✏️ Edit", "🏠 Main menu"]
+    assert card.button_texts() == ["✏️ Edit", "💡 USP generator", "🏠 Main menu"]
     # The main menu button opens the same card.
     await user.send("/menu")
     via_menu = await user.press("🏢 Business profile")
