@@ -47,12 +47,11 @@ async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> 
         polling = asyncio.create_task(poller.run())
         user = emu.user(SHELL_TOKEN, user_id=user_id, first_name="Demo" if demo else "You",
                         language_code=language[:2])
-        _write("BiznesPilot shell — you are chatting with the owner bot. Type /start; a number "
+        _write("BiznesPilot shell — you are chatting with the owner bot. A number "
                "presses a button; /quit leaves.")
         try:
-            await user.send("/start")
             await run_interactive(user, media_dir=settings.data_dir / "shell-media",
-                                  read_line=_read_line, write=_write)
+                                  read_line=_read_line, write=_write, opening="/start")
         finally:
             poller.stop()
             await polling

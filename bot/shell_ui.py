@@ -246,17 +246,24 @@ async def run_interactive(
     media_dir: Path,
     read_line: Callable[[], Awaitable[str | None]],
     write: Callable[[str], None],
+    opening: str | None = None,
 ) -> None:
     """Chat with the bot as ``user`` until ``/quit`` or end of input.
 
     ``read_line`` returns the next input line (None at EOF); ``write`` prints one block.
-    Errors of single actions (unknown button, missing file, bot timeout) are printed and
-    the loop goes on.
+    ``opening`` is sent first, as if typed (the shell opens with ``/start``). Errors of single
+    actions (unknown button, missing file, bot timeout) are printed and the loop goes on.
     """
     saver = _MediaSaver(media_dir)
     write(HELP)
+    pending = opening
     while True:
-        raw = await read_line()
+        raw: str | None
+        if pending is not None:
+            raw, pending = pending, None
+            write(f"> {raw}")
+        else:
+            raw = await read_line()
         if raw is None:
             break
         line = raw.strip()

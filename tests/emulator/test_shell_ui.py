@@ -228,3 +228,13 @@ async def test_run_interactive_stops_at_eof_and_reports_missing_file(tmp_path: P
     assert any(line.startswith("⚠") and "missing.png" in line for line in output)
     # without a reply keyboard a single letter is plain text
     assert "🤖 Siz: a" in output
+
+
+async def test_the_opening_message_is_sent_and_its_reply_shown(tmp_path: Path) -> None:
+    output: list[str] = []
+    async with running_bot() as emu:
+        user = emu.user(TOKEN, user_id=43)
+        await run_interactive(user, media_dir=tmp_path, read_line=scripted(["/quit"]),
+                              write=output.append, opening="/start")
+    assert output[1] == "> /start"
+    assert "🤖 Xush kelibsiz!\n[1] Hisobot  [2] Grafik" in output
