@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import canvas, goals, profile, users
+from services import canvas, dream_buyer, goals, offers, profile, users
 from services.db.base import utcnow
 from services.db.models import Business
 
@@ -20,6 +20,21 @@ DEMO_CANVAS = {
     "lead_capture": "A free cup for subscribing to our Telegram bot.",
     "lead_nurture": "Weekly tips on coffee and a Friday offer in the bot.",
     "sales_conversion": "First-order 20% off until Sunday; bundles for offices.",
+}
+
+DEMO_AVATAR = {
+    "age_range": "25–34", "gender": "Women and men", "location": "Chilonzor, Tashkent",
+    "income": "6–12 mln so'm a month", "occupation": "Office workers, IT and banks",
+    "where_online": "Instagram, Telegram channels about Tashkent, YouTube",
+    "where_offline": "Metro, business centres, gyms after work",
+    "information_sources": "Friends' recommendations, Instagram bloggers, Google Maps reviews",
+    "frustrations": "Queues in the morning, coffee that tastes burnt, no time for breakfast",
+    "dreams": "A calm morning ritual and a good mood before the 9:00 meeting",
+    "fears": "Being late, paying a lot for bad coffee",
+    "preferred_channel": "Telegram",
+    "language_jargon": "“kofe olib ketaman”, “tezroq”, “latte bormi?”",
+    "day_in_life": "Metro at 8:20, office from 9, lunch at the desk, gym at 19:00",
+    "happiness_factors": "Fast service, the barista remembers their order, a loyalty card",
 }
 
 
@@ -58,4 +73,28 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
     await goals.create_goal(session, business_id=business.id, metric="followers",
                             title="Telegram channel 5 000 members", target="5000",
                             deadline=deadline)
+    await _seed_frameworks(session, business.id)
     return business
+
+
+async def _seed_frameworks(session: AsyncSession, business_id: int) -> None:
+    """A filled Dream Buyer and a scored offer with its value stack."""
+    avatar, _ = await dream_buyer.create_avatar(session, business_id=business_id,
+                                                name="Office Olga")
+    for field, value in DEMO_AVATAR.items():
+        await dream_buyer.set_answer(session, business_id=business_id, avatar_id=avatar.id,
+                                     field=field, value=value)
+    offer = await offers.create_offer(
+        session, business_id=business_id, name="Morning Pass",
+        core_product="20 coffees a month, pre-ordered in the bot",
+        dream_outcome="Great coffee every morning without a queue", price="390 000")
+    for lever, level in {"d": 8, "l": 6, "t": 3, "e": 3}.items():  # score 53: "good"
+        await offers.set_lever(session, business_id=business_id, offer_id=offer.id,
+                               lever=lever, value=level)
+    await offers.add_bonus(session, business_id=business_id, offer_id=offer.id,
+                           name="Free croissant on Fridays", value=120_000)
+    await offers.add_bonus(session, business_id=business_id, offer_id=offer.id,
+                           name="Skip-the-queue pickup shelf", value=80_000)
+    await offers.set_guarantee(session, business_id=business_id, offer_id=offer.id,
+                               kind="unconditional",
+                               text="Not happy in 30 days? Your money back, no questions.")
