@@ -62,6 +62,7 @@ class OfferDraft(BaseModel):
     offer_id: int | None = None  # the offer a step edits
     field: str | None = None  # the ``OfferField`` that ``edit_value`` changes
     bonus_index: int | None = None  # the bonus that ``edit_bonus_*`` changes (0-based)
+    bonus_was: str | None = None  # its name when the edit began, to notice a shifted stack
     bonus_name: str | None = None
     unit_cost: int | None = None
     target_margin: int | None = None
@@ -419,7 +420,8 @@ async def on_edit_bonus(callback: CallbackQuery, callback_data: OfferCB, state: 
         raise NotFound(entity="bonus", id=callback_data.value)
     await callback.answer()
     await DRAFT.finish(state)
-    await DRAFT.save(state, OfferDraft(bonus_index=callback_data.value))
+    await DRAFT.save(state, OfferDraft(bonus_index=callback_data.value,
+                                       bonus_was=offer.bonuses[callback_data.value].name))
     await ask(_msg(callback), state, "edit_bonus_name", locale=locale, user=user, offer=offer)
 
 
@@ -886,8 +888,11 @@ async def _edited_bonus(message: Message, state: FSMContext, session: AsyncSessi
     offer = await _editing(message, state, session, business)
     if offer is None:
         return None
-    index = (await DRAFT.load(state)).bonus_index
-    if index is None or not 0 <= index < len(offer.bonuses):
+    draft = await DRAFT.load(state)
+    index = draft.bonus_index
+    # An index alone could point at another bonus after one before it was removed.
+    if index is None or not 0 <= index < len(offer.bonuses) or (
+            draft.bonus_was not in (None, offer.bonuses[index].name)):
         await DRAFT.finish(state)
         await message.answer(describe(NotFound(entity="bonus", id=index)))
         return None
