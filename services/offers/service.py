@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import func, select
@@ -24,6 +25,15 @@ GUARANTEE_MAX = 1000
 MAX_SCARCITY = 1_000_000
 _LEVER_COLUMNS = {Lever.DREAM: "lever_d", Lever.LIKELIHOOD: "lever_l", Lever.TIME: "lever_t",
                   Lever.EFFORT: "lever_e"}
+
+
+class OfferField(StrEnum):
+    """The basics an owner can change after creating an offer (``update_basics``)."""
+
+    NAME = "name"
+    CORE_PRODUCT = "core_product"
+    DREAM_OUTCOME = "dream_outcome"
+    PRICE = "price"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +191,11 @@ async def update_basics(session: AsyncSession, *, business_id: int, offer_id: in
                         field: str, raw: str) -> OfferView:
     """Change the name, core product, dream outcome or price from raw user input."""
     offer = await _get(session, business_id, offer_id)
-    if field == "name":
+    if field == OfferField.NAME:
         offer.name = parse_name(raw)
-    elif field in ("core_product", "dream_outcome"):
+    elif field in (OfferField.CORE_PRODUCT, OfferField.DREAM_OUTCOME):
         setattr(offer, field, parse_text(raw, field=field))
-    elif field == "price":
+    elif field == OfferField.PRICE:
         offer.price = pricing.parse_price(raw)
     else:
         raise InvalidInput(field=field, reason="choice")
@@ -216,11 +226,36 @@ async def add_bonus(session: AsyncSession, *, business_id: int, offer_id: int, n
     bonuses = list(offer.bonuses or [])
     if len(bonuses) >= MAX_BONUSES:
         raise InvalidInput(field="bonus", reason="too_many", max=MAX_BONUSES)
+    bonuses.append({"name": _bonus_name(name), "value": _bonus_value(value)})
+    offer.bonuses = bonuses  # a new list, so the JSON column is seen as changed
+    await session.flush()
+    return _view(offer)
+
+
+def _bonus_name(name: str) -> str:
+    return clean_text(name, field="bonus_name", max_len=NAME_MAX)
+
+
+def _bonus_value(value: int) -> int:
     if not pricing.ROUND_TO <= value <= pricing.MAX_PRICE:
         raise InvalidInput(field="bonus_value", reason="range", min=pricing.ROUND_TO,
                            max=pricing.MAX_PRICE)
-    bonuses.append({"name": clean_text(name, field="bonus_name", max_len=NAME_MAX),
-                    "value": value})
+    return value
+
+
+async def update_bonus(session: AsyncSession, *, business_id: int, offer_id: int, index: int,
+                       name: str | None = None, value: int | None = None) -> OfferView:
+    """Rename bonus number ``index`` (0-based) and/or change its stated value; None keeps it."""
+    offer = await _get(session, business_id, offer_id)
+    bonuses = list(offer.bonuses or [])
+    if not 0 <= index < len(bonuses):
+        raise NotFound(entity="bonus", id=index)
+    bonus = dict(bonuses[index])
+    if name is not None:
+        bonus["name"] = _bonus_name(name)
+    if value is not None:
+        bonus["value"] = _bonus_value(value)
+    bonuses[index] = bonus
     offer.bonuses = bonuses  # a new list, so the JSON column is seen as changed
     await session.flush()
     return _view(offer)

@@ -352,6 +352,58 @@ async def test_edits_are_validated(session: AsyncSession) -> None:
     assert updated.price == 1_500_000
 
 
+async def test_edit_the_basics_with_the_creation_rules(session: AsyncSession) -> None:
+    business = await make_owner(session, 5109)
+    offer = await _offer(session, business.id)
+    ids = {"business_id": business.id, "offer_id": offer.id}
+    offer = await offers.update_basics(session, **ids, field=offers.OfferField.NAME,
+                                       raw="  Barista   Pro ")
+    offer = await offers.update_basics(session, **ids, field="core_product",
+                                       raw="A 6-week course")
+    offer = await offers.update_basics(session, **ids, field="dream_outcome",
+                                       raw="Own coffee cart")
+    await session.commit()
+    saved = await offers.get_offer(session, **ids)
+    assert (saved.name, saved.core_product, saved.dream_outcome, saved.price) == (
+        "Barista Pro", "A 6-week course", "Own coffee cart", 1_000_000)
+    for field, raw, reason in (("name", "   ", "empty"), ("name", "x" * 121, "too_long"),
+                               ("core_product", "", "empty"),
+                               ("dream_outcome", "y" * 301, "too_long"),
+                               ("price", "cheap", "number")):
+        with pytest.raises(InvalidInput) as err:
+            await offers.update_basics(session, **ids, field=field, raw=raw)
+        assert (err.value.field, err.value.reason) == (field, reason)
+    assert await offers.get_offer(session, **ids) == saved  # nothing half-saved
+
+
+async def test_edit_one_bonus(session: AsyncSession) -> None:
+    business = await make_owner(session, 5110)
+    offer = await _offer(session, business.id)
+    ids = {"business_id": business.id, "offer_id": offer.id}
+    for name, value in (("Checklist", 300_000), ("Templates", 300_000)):
+        await offers.add_bonus(session, **ids, name=name, value=value)
+    offer = await offers.update_bonus(session, **ids, index=1, name=" Recipe  book ")
+    assert [(b.name, b.value) for b in offer.bonuses] == [
+        ("Checklist", 300_000), ("Recipe book", 300_000)]
+    offer = await offers.update_bonus(session, **ids, index=0, value=450_000)
+    offer = await offers.update_bonus(session, **ids, index=0)  # nothing given: unchanged
+    await session.commit()
+    saved = await offers.get_offer(session, **ids)
+    assert [(b.name, b.value) for b in saved.bonuses] == [
+        ("Checklist", 450_000), ("Recipe book", 300_000)]
+    assert saved.stated_value == 1_750_000
+    with pytest.raises(InvalidInput) as err:
+        await offers.update_bonus(session, **ids, index=0, name="Ok", value=999)
+    assert (err.value.field, err.value.reason) == ("bonus_value", "range")
+    with pytest.raises(InvalidInput) as err:
+        await offers.update_bonus(session, **ids, index=0, name="  ")
+    assert err.value.reason == "empty"
+    for index in (2, -1):
+        with pytest.raises(NotFound):
+            await offers.update_bonus(session, **ids, index=index, name="Ghost")
+    assert (await offers.get_offer(session, **ids)).bonuses == saved.bonuses
+
+
 async def test_at_most_twenty_offers(session: AsyncSession) -> None:
     business = await make_owner(session, 5105)
     for i in range(offers.MAX_OFFERS):
@@ -377,6 +429,8 @@ async def test_another_business_offer_ids_are_not_found(session: AsyncSession) -
         offers.set_pricing_inputs(session, **other, unit_cost=1, target_margin=1,
                                   competitor_prices=[]),
         offers.update_basics(session, **other, field="name", raw="Mine"),
+        offers.update_basics(session, **other, field="dream_outcome", raw="Mine"),
+        offers.update_bonus(session, **other, index=0, name="Mine"),
         offers.delete_offer(session, **other),
     ]
     for call in calls:

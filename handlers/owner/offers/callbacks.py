@@ -21,7 +21,10 @@ class OfferAction(StrEnum):
     OWN_GUARANTEE = "owng"
     PRICING = "price"
     USE_VALUE_PRICE = "usevp"
-    CHANGE_PRICE = "chpr"
+    CHANGE_PRICE = "chpr"  # old cards: the same as EDIT_FIELD with the price
+    EDIT = "edit"  # the field picker
+    EDIT_FIELD = "edf"  # ``lever`` is the ``OfferField``
+    EDIT_BONUS = "edb"  # ``value`` is the bonus index
     GODFATHER = "gf"
     PDF = "pdf"
     DELETE = "del"

@@ -6,7 +6,7 @@ from bot.formatting import money
 from handlers import labels
 from handlers.owner.offers.callbacks import OfferAction, OfferCB
 from handlers.ui import MenuCB, MenuItem, nav_buttons, with_home
-from services.offers import MAX_BONUSES, GuaranteeType, Lever, OfferView
+from services.offers import MAX_BONUSES, GuaranteeType, Lever, OfferField, OfferView
 
 BUTTON_TITLE_LIMIT = 28
 
@@ -49,10 +49,31 @@ def offer_keyboard(offer_id: int, *, can_edit: bool) -> InlineKeyboardMarkup:
     b.row(_button(_("🤝 Godfather offer"), OfferAction.GODFATHER, offer_id),
           _button(_("📄 PDF one-pager"), OfferAction.PDF, offer_id))
     if can_edit:
-        b.row(_button(_("✏️ Change the price"), OfferAction.CHANGE_PRICE, offer_id),
+        b.row(_button(_("✏️ Edit"), OfferAction.EDIT, offer_id),
               _button(_("🗑 Delete"), OfferAction.DELETE, offer_id))
     b.row(_button(_("📦 All offers"), OfferAction.LIST))
     return b.as_markup()
+
+
+def edit_keyboard(offer_id: int) -> InlineKeyboardMarkup:
+    """The field picker: which basic of the offer to change."""
+    b = InlineKeyboardBuilder()
+    for field in OfferField:
+        b.button(text=field_button(field),
+                 callback_data=OfferCB(action=OfferAction.EDIT_FIELD, offer_id=offer_id,
+                                       lever=field.value))
+    b.adjust(2)
+    b.row(back_to_offer(offer_id))
+    return b.as_markup()
+
+
+def field_button(field: OfferField) -> str:
+    return {
+        OfferField.NAME: _("🏷 Name"),
+        OfferField.CORE_PRODUCT: _("📦 Core product"),
+        OfferField.DREAM_OUTCOME: _("🌟 Dream outcome"),
+        OfferField.PRICE: _("💰 Price"),
+    }[field]
 
 
 def lever_keyboard(offer_id: int, lever: Lever, current: int | None) -> InlineKeyboardMarkup:
@@ -70,9 +91,13 @@ def stack_keyboard(offer: OfferView, *, can_edit: bool) -> InlineKeyboardMarkup:
     if can_edit:
         if len(offer.bonuses) < MAX_BONUSES:
             b.row(_button(_("➕ Add a bonus"), OfferAction.ADD_BONUS, offer.id))
+        numbers = range(1, len(offer.bonuses) + 1)
+        edits = [_button(_("✏️ Bonus {number}").format(number=i), OfferAction.EDIT_BONUS,
+                         offer.id, value=i - 1) for i in numbers]
         drops = [_button(_("🗑 Bonus {number}").format(number=i), OfferAction.DROP_BONUS,
-                         offer.id, value=i - 1) for i in range(1, len(offer.bonuses) + 1)]
-        if drops:
+                         offer.id, value=i - 1) for i in numbers]
+        if edits:
+            b.row(*edits)
             b.row(*drops)
         b.row(_button(_("⏰ Deadline"), OfferAction.DEADLINE, offer.id),
               _button(_("🔢 Quantity"), OfferAction.SCARCITY, offer.id),

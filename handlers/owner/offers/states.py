@@ -8,7 +8,10 @@ class OfferSG(StatesGroup):
     outcome = State()
     price = State()
     # editing one offer (``offer_id`` in the draft)
-    new_price = State()
+    edit_value = State()  # the new name, core product, dream outcome or price (``field``)
+    edit_bonus_name = State()  # ``bonus_index`` in the draft
+    edit_bonus_value = State()
+    new_price = State()  # kept so a price edit saved before the field picker still resumes
     bonus_name = State()
     bonus_value = State()
     deadline = State()

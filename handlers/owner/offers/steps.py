@@ -39,7 +39,7 @@ from services.charts.offer_stack import render_offer_stack
 from services.db.models import Business, User
 from services.documents.pdf import render_one_pager
 from services.errors import InvalidInput, NotFound
-from services.offers import CUSTOM, GuaranteeType, Lever, OfferView
+from services.offers import CUSTOM, GuaranteeType, Lever, OfferField, OfferView
 from services.offers.equation import LEVERS
 from services.offers.stack import BONUS_SHARES
 from services.teams import Permission, has_permission
@@ -60,6 +60,9 @@ class OfferDraft(BaseModel):
     core_product: str | None = None
     dream_outcome: str | None = None
     offer_id: int | None = None  # the offer a step edits
+    field: str | None = None  # the ``OfferField`` that ``edit_value`` changes
+    bonus_index: int | None = None  # the bonus that ``edit_bonus_*`` changes (0-based)
+    bonus_was: str | None = None  # its name when the edit began, to notice a shifted stack
     bonus_name: str | None = None
     unit_cost: int | None = None
     target_margin: int | None = None
@@ -142,6 +145,17 @@ def _question(step: str, draft: OfferDraft, offer: OfferView | None, *, locale: 
         return (_("<b>Step 4 of 4.</b> What is the price, in so'm?\n\n"
                   "<i>Example: 1.2 mln or 1 200 000</i>"), nav_keyboard())
     assert offer is not None
+    if step == "edit_value":
+        field = OfferField(draft.field or OfferField.NAME)
+        return texts.edit_question(field, offer, locale), nav_keyboard()
+    if step in ("edit_bonus_name", "edit_bonus_value"):
+        index = draft.bonus_index or 0
+        bonus = offer.bonuses[index]
+        if step == "edit_bonus_name":
+            return (texts.edit_bonus_name_question(index + 1, bonus, locale),
+                    nav_keyboard(back=False, skip=True))
+        return (texts.edit_bonus_value_question(draft.bonus_name or bonus.name, bonus, locale),
+                nav_keyboard(skip=True))
     if step == "new_price":
         return (_("✏️ Type the new price, in so'm. Now: {price}.").format(
             price=money(offer.price, locale)), nav_keyboard(back=False))
@@ -359,13 +373,56 @@ async def on_scarcity(callback: CallbackQuery, callback_data: OfferCB, state: FS
                       locale=locale, step="scarcity")
 
 
-@router.callback_query(OfferCB.filter(F.action == OfferAction.CHANGE_PRICE),
+# --- editing the basics --------------------------------------------------------------------
+
+async def send_edit_picker(message: Message, offer: OfferView) -> None:
+    await message.answer(texts.edit_picker(offer),
+                         reply_markup=keyboards.edit_keyboard(offer.id))
+
+
+@router.callback_query(OfferCB.filter(F.action == OfferAction.EDIT), flags={"perm": EDIT})
+async def on_edit(callback: CallbackQuery, callback_data: OfferCB, state: FSMContext,
+                  session: AsyncSession, business: Business) -> None:
+    offer = await offers.get_offer(session, business_id=business.id,
+                                   offer_id=callback_data.offer_id)
+    await callback.answer()
+    await DRAFT.finish(state)
+    await send_edit_picker(_msg(callback), offer)
+
+
+@router.callback_query(OfferCB.filter(F.action.in_({OfferAction.EDIT_FIELD,
+                                                    OfferAction.CHANGE_PRICE})),
                        flags={"perm": EDIT})
-async def on_change_price(callback: CallbackQuery, callback_data: OfferCB, state: FSMContext,
-                          session: AsyncSession, user: User, business: Business,
-                          locale: str) -> None:
-    await _start_step(callback, callback_data, state, session, business=business, user=user,
-                      locale=locale, step="new_price")
+async def on_edit_field(callback: CallbackQuery, callback_data: OfferCB, state: FSMContext,
+                        session: AsyncSession, user: User, business: Business,
+                        locale: str) -> None:
+    try:
+        field = (OfferField.PRICE if callback_data.action == OfferAction.CHANGE_PRICE
+                 else OfferField(callback_data.lever))
+    except ValueError:  # callback data is never trusted
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    offer = await offers.get_offer(session, business_id=business.id,
+                                   offer_id=callback_data.offer_id)
+    await callback.answer()
+    await DRAFT.finish(state)
+    await DRAFT.save(state, OfferDraft(field=field.value))
+    await ask(_msg(callback), state, "edit_value", locale=locale, user=user, offer=offer)
+
+
+@router.callback_query(OfferCB.filter(F.action == OfferAction.EDIT_BONUS), flags={"perm": EDIT})
+async def on_edit_bonus(callback: CallbackQuery, callback_data: OfferCB, state: FSMContext,
+                        session: AsyncSession, user: User, business: Business,
+                        locale: str) -> None:
+    offer = await offers.get_offer(session, business_id=business.id,
+                                   offer_id=callback_data.offer_id)
+    if not 0 <= callback_data.value < len(offer.bonuses):
+        raise NotFound(entity="bonus", id=callback_data.value)
+    await callback.answer()
+    await DRAFT.finish(state)
+    await DRAFT.save(state, OfferDraft(bonus_index=callback_data.value,
+                                       bonus_was=offer.bonuses[callback_data.value].name))
+    await ask(_msg(callback), state, "edit_bonus_name", locale=locale, user=user, offer=offer)
 
 
 # --- guarantees -----------------------------------------------------------------------------
@@ -800,13 +857,109 @@ async def pricing_skipped(callback: CallbackQuery, state: FSMContext, session: A
                         locale=locale, step=step, value=None)
 
 
+def _draft_field(draft: OfferDraft) -> OfferField | None:
+    try:
+        return OfferField(draft.field or "")
+    except ValueError:
+        return None
+
+
+@steps.message(OfferSG.edit_value, F.text, NOT_COMMAND, flags={"perm": EDIT})
+async def edit_value_entered(message: Message, state: FSMContext, session: AsyncSession,
+                             business: Business, role: str, locale: str) -> None:
+    field = _draft_field(await DRAFT.load(state))
+    if field is None:  # a draft from an older version: start again from the card
+        await DRAFT.finish(state)
+        await send_list(message, session, business=business, role=role, locale=locale)
+        return
+    # Parsed by the service with the same rules (and errors) as when the offer was created.
+    offer = await _edit_step(
+        message, state, session, business, parse=str,
+        save=lambda o, raw: offers.update_basics(session, business_id=business.id,
+                                                 offer_id=o.id, field=field.value, raw=raw))
+    if offer is not None:
+        await message.answer(texts.edit_saved(field, offer, locale))
+        await send_card(message, offer, role=role, locale=locale)
+
+
+async def _edited_bonus(message: Message, state: FSMContext, session: AsyncSession,
+                        business: Business) -> tuple[OfferView, int] | None:
+    """The offer and index of the bonus being edited; None (wizard left) when it is gone."""
+    offer = await _editing(message, state, session, business)
+    if offer is None:
+        return None
+    draft = await DRAFT.load(state)
+    index = draft.bonus_index
+    # An index alone could point at another bonus after one before it was removed.
+    if index is None or not 0 <= index < len(offer.bonuses) or (
+            draft.bonus_was not in (None, offer.bonuses[index].name)):
+        await DRAFT.finish(state)
+        await message.answer(describe(NotFound(entity="bonus", id=index)))
+        return None
+    return offer, index
+
+
+async def _next_bonus_step(message: Message, bot: Bot, state: FSMContext,
+                           session: AsyncSession, *,
+                           user: User, business: Business, role: str, locale: str,
+                           step: str, value: Any) -> None:
+    """Keep the new name (None = unchanged) and ask the value; after the value, save both."""
+    edited = await _edited_bonus(message, state, session, business)
+    if edited is None:
+        return
+    offer, index = edited
+    draft = await DRAFT.load(state)
+    if step == "edit_bonus_name":
+        draft.bonus_name = value
+        await DRAFT.save(state, draft)
+        await ask(message, state, "edit_bonus_value", locale=locale, user=user, offer=offer)
+        return
+    offer = await offers.update_bonus(session, business_id=business.id, offer_id=offer.id,
+                                      index=index, name=draft.bonus_name, value=value)
+    await DRAFT.finish(state)
+    await message.answer(texts.bonus_saved(index + 1, offer.bonuses[index], locale))
+    await send_stack(message, bot, offer, role=role, locale=locale)
+
+
+@steps.message(OfferSG.edit_bonus_name, F.text, NOT_COMMAND, flags={"perm": EDIT})
+async def edit_bonus_name_entered(message: Message, bot: Bot, state: FSMContext,
+                                  session: AsyncSession, user: User, business: Business,
+                                  role: str, locale: str) -> None:
+    ok, name = await _parsed(message, offers.parse_name)
+    if ok:
+        await _next_bonus_step(message, bot, state, session, user=user, business=business,
+                               role=role, locale=locale, step="edit_bonus_name", value=name)
+
+
+@steps.message(OfferSG.edit_bonus_value, F.text, NOT_COMMAND, flags={"perm": EDIT})
+async def edit_bonus_value_entered(message: Message, bot: Bot, state: FSMContext,
+                                   session: AsyncSession, user: User, business: Business,
+                                   role: str, locale: str) -> None:
+    ok, value = await _parsed(message, offers.parse_bonus_value)
+    if ok:
+        await _next_bonus_step(message, bot, state, session, user=user, business=business,
+                               role=role, locale=locale, step="edit_bonus_value", value=value)
+
+
+@steps.callback_query(StateFilter(OfferSG.edit_bonus_name, OfferSG.edit_bonus_value),
+                      NavCB.filter(F.action == NavAction.SKIP), flags={"perm": EDIT})
+async def edit_bonus_skipped(callback: CallbackQuery, bot: Bot, state: FSMContext,
+                             session: AsyncSession, user: User, business: Business, role: str,
+                             locale: str, raw_state: str | None) -> None:
+    await done_with(callback, _("Kept"))
+    step = (raw_state or "").rpartition(":")[2]
+    await _next_bonus_step(_msg(callback), bot, state, session, user=user, business=business,
+                           role=role, locale=locale, step=step, value=None)
+
+
 @steps.message(NOT_COMMAND, flags={"perm": BUSINESS})
 async def step_invalid(message: Message) -> None:
     await message.answer(_("Please type it as text."))
 
 
 BACK_TO = {"product": "name", "outcome": "product", "price": "outcome",
-           "bonus_value": "bonus_name", "margin": "cost", "competitors": "margin"}
+           "bonus_value": "bonus_name", "edit_bonus_value": "edit_bonus_name",
+           "margin": "cost", "competitors": "margin"}
 
 
 @steps.callback_query(NavCB.filter(), flags={"perm": BUSINESS})
@@ -825,8 +978,15 @@ async def on_nav(callback: CallbackQuery, callback_data: NavCB, state: FSMContex
                                            offer_id=draft.offer_id)
         except NotFound:
             offer = None
-    if callback_data.action == NavAction.BACK and step in BACK_TO and (
-            offer is not None or step in CREATE_STEPS):
+    if offer is not None and not 0 <= (draft.bonus_index or 0) < len(offer.bonuses) and (
+            step.startswith("edit_bonus")):
+        offer = None  # the bonus went away meanwhile: back to the list
+    back = callback_data.action == NavAction.BACK
+    if back and step == "edit_value" and offer is not None:
+        await DRAFT.finish(state)
+        await send_edit_picker(message, offer)
+        return
+    if back and step in BACK_TO and (offer is not None or step in CREATE_STEPS):
         await ask(message, state, BACK_TO[step], locale=locale, user=user, offer=offer)
         return
     await DRAFT.finish(state)

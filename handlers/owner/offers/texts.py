@@ -14,7 +14,15 @@ from handlers.ui import h
 from services import offers
 from services.charts.offer_stack import StackChart, StackRow
 from services.documents.pdf import OnePager, Section
-from services.offers import GUARANTEE_DAYS, GUARANTEE_RISK, GuaranteeType, Lever, OfferView
+from services.offers import (
+    GUARANTEE_DAYS,
+    GUARANTEE_RISK,
+    Bonus,
+    GuaranteeType,
+    Lever,
+    OfferField,
+    OfferView,
+)
 from services.offers.equation import LEVERS, LeverMove
 from services.offers.pricing import CostPosition, MarketPosition, PricingResult, ValuePosition
 
@@ -350,3 +358,51 @@ def one_pager(offer: OfferView, business_name: str, locale: str, stack_png: byte
                     subtitle=_("{business} — offer one-pager").format(business=business_name),
                     highlights=highlights, image_png=stack_png, sections=sections,
                     footer=_("Made with BiznesPilot"))
+
+
+# --- editing the basics and the bonuses -----------------------------------------------------
+
+def edit_picker(offer: OfferView) -> str:
+    return _("✏️ <b>{name}</b> — what do you want to change?").format(name=h(offer.name))
+
+
+def edit_question(field: OfferField, offer: OfferView, locale: str) -> str:
+    if field == OfferField.PRICE:
+        return _("✏️ Type the new price, in so'm. Now: {price}.").format(
+            price=money(offer.price, locale))
+    if field == OfferField.NAME:
+        return _("✏️ Type the new name of the offer (up to {max} characters).\n\n"
+                 "Now: <b>{now}</b>").format(max=offers.service.NAME_MAX, now=h(offer.name))
+    if field == OfferField.CORE_PRODUCT:
+        return _("✏️ Type the new core product or service (up to {max} characters).\n\n"
+                 "Now: <b>{now}</b>").format(max=offers.service.TEXT_MAX,
+                                             now=h(offer.core_product))
+    return _("✏️ Type the new dream outcome the buyer gets (up to {max} characters).\n\n"
+             "Now: <b>{now}</b>").format(max=offers.service.TEXT_MAX,
+                                         now=h(offer.dream_outcome))
+
+
+def edit_saved(field: OfferField, offer: OfferView, locale: str) -> str:
+    return {
+        OfferField.NAME: _("✅ Name saved: {value}.").format(value=h(offer.name)),
+        OfferField.CORE_PRODUCT: _("✅ Core product saved."),
+        OfferField.DREAM_OUTCOME: _("✅ Dream outcome saved."),
+        OfferField.PRICE: _("✅ Price set: {price}.").format(price=money(offer.price, locale)),
+    }[field]
+
+
+def edit_bonus_name_question(number: int, bonus: Bonus, locale: str) -> str:
+    return _("✏️ <b>Bonus {number}:</b> {name} — {value}.\n\nType a new name, or press Skip "
+             "to keep it.").format(number=number, name=h(bonus.name),
+                                   value=money(bonus.value, locale))
+
+
+def edit_bonus_value_question(name: str, bonus: Bonus, locale: str) -> str:
+    return _("What is the new stated value of “{name}”, in so'm? Now: {value}. Type an "
+             "amount, or press Skip to keep it.").format(name=h(name),
+                                                        value=money(bonus.value, locale))
+
+
+def bonus_saved(number: int, bonus: Bonus, locale: str) -> str:
+    return _("✅ Bonus {number} saved: {name} — {value}.").format(
+        number=number, name=h(bonus.name), value=money(bonus.value, locale))

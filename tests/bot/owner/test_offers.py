@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator import BotMessage
+from bot.config import Settings
+from bot.emulator import BotAPIEmulator, BotMessage
 from handlers.owner.offers.callbacks import OfferAction, OfferCB
 from services import offers, teams
-from tests.conftest import Database, Telegram
+from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot
 from tests.factories import add_member, make_owner
 
 OFFLINE = "⚙️ Offline answer — built from rules and templates, no AI key in use."
@@ -289,3 +290,209 @@ async def test_offer_ids_of_another_business_are_refused(tg: Telegram, db: Datab
             "Not found: it may have been deleted, or it belongs to another business.")
     [kept] = await _offers(db, victim.id)
     assert kept.lever_d is None
+
+
+# --- editing the basics and single bonuses --------------------------------------------------
+
+async def _seed_bonuses(db: Database, business_id: int) -> offers.OfferView:
+    offer = await _seed(db, business_id)
+    async with db.sessionmaker() as s:
+        for name, value in (("Checklist", 300_000), ("Templates", 300_000)):
+            offer = await offers.add_bonus(s, business_id=business_id, offer_id=offer.id,
+                                           name=name, value=value)
+        await s.commit()
+    return offer
+
+
+async def test_edit_name_product_outcome_and_price_from_the_card(tg: Telegram,
+                                                                 db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8015)
+    await _seed(db, business.id)
+    user = tg.user(8015)
+    card = (await _open(user))[-1]
+    assert "✏️ Edit" in card.button_texts()
+    picker = (await user.press("✏️ Edit"))[-1]
+    assert "Barista in 30 days — what do you want to change?" in picker.text
+    assert picker.button_texts() == ["🏷 Name", "📦 Core product", "🌟 Dream outcome",
+                                     "💰 Price", "⬅️ Back to the offer"]
+    asked = (await user.press("🏷 Name"))[-1]
+    assert "Type the new name of the offer (up to 120 characters)" in asked.text
+    assert "Now: Barista in 30 days" in asked.text
+    assert asked.button_texts() == ["⬅️ Back", "✖️ Cancel"]
+    assert "too long: at most 120" in (await user.send("x" * 121))[-1].text
+    assert "can't be empty" in (await user.send("   "))[-1].text
+    saved = await user.send("Barista <Pro>")
+    assert saved[0].text == "✅ Name saved: Barista <Pro>."
+    assert "&lt;Pro&gt;" in saved[-1].html and "✏️ Edit" in saved[-1].button_texts()
+    await user.press("✏️ Edit")
+    await user.press("📦 Core product")
+    back = (await user.press("⬅️ Back"))[-1]
+    assert "Barista <Pro> — what do you want to change?" in back.text  # the picker again
+    assert "Now: a job in a top café" in (await user.press("🌟 Dream outcome"))[-1].text
+    cancelled = await user.press("✖️ Cancel")
+    assert "Cancelled." in [m.text for m in cancelled]
+    assert "Dream outcome: a job in a top café" in cancelled[-1].text
+    assert "✅" not in (await user.send("typed after cancel"))[-1].text
+    await user.press("✏️ Edit", message=cancelled[-1])
+    await user.press("📦 Core product")
+    saved = await user.send("A 6-week barista course")
+    assert saved[0].text == "✅ Core product saved."
+    assert "Product: A 6-week barista course" in saved[-1].text
+    await user.press("✏️ Edit")
+    await user.press("🌟 Dream outcome")
+    saved = await user.send("a café of your own")
+    assert saved[0].text == "✅ Dream outcome saved."
+    await user.press("✏️ Edit")
+    assert "Now: 1,000,000 so'm" in (await user.press("💰 Price"))[-1].text
+    assert "between 1000 and" in (await user.send("500"))[-1].text
+    assert (await user.send("1.5 mln"))[0].text == "✅ Price set: 1,500,000 so'm."
+    [offer] = await _offers(db, business.id)
+    assert (offer.name, offer.core_product, offer.dream_outcome, offer.price) == (
+        "Barista <Pro>", "A 6-week barista course", "a café of your own", 1_500_000)
+
+
+async def test_edit_in_russian(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8016, language="ru")
+    await _seed(db, business.id)
+    user = tg.user(8016, language_code="ru")
+    await _open(user)
+    picker = (await user.press("✏️ Изменить"))[-1]
+    assert "что хотите изменить?" in picker.text
+    asked = (await user.press("📦 Основной продукт"))[-1]
+    assert "Введите новый основной продукт или услугу (до 300 символов)" in asked.text
+    assert "Сейчас: Barista course" in asked.text
+    assert (await user.send("y" * 301))[-1].text == "Слишком длинно: не более 300 символов."
+    saved = await user.send("Курс бариста на 6 недель")
+    assert saved[0].text == "✅ Основной продукт сохранён."
+    assert "Продукт: Курс бариста на 6 недель" in saved[-1].text
+    [offer] = await _offers(db, business.id)
+    assert offer.core_product == "Курс бариста на 6 недель"
+
+
+async def test_edit_one_bonus_of_the_stack(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8017)
+    await _seed_bonuses(db, business.id)
+    user = tg.user(8017)
+    await _open(user)
+    stack = (await user.press("🎁 Value stack"))[-1]
+    bonus_buttons = [t for t in stack.button_texts() if "Bonus " in t]
+    assert bonus_buttons == ["✏️ Bonus 1", "✏️ Bonus 2", "🗑 Bonus 1", "🗑 Bonus 2"]
+    asked = (await user.press("✏️ Bonus 2"))[-1]
+    assert "Bonus 2: Templates — 300,000 so'm." in asked.text
+    assert asked.button_texts() == ["⏭ Skip", "✖️ Cancel"]
+    value_q = (await user.send("Recipe book"))[-1]
+    assert "new stated value of “Recipe book”" in value_q.text and "Now: 300,000" in value_q.text
+    assert "Bonus 2: Templates" in (await user.press("⬅️ Back"))[-1].text  # the name again
+    await user.send("Recipe book")
+    assert "Please type a whole number" in (await user.send("lots"))[-1].text
+    kept = await user.press("⏭ Skip")
+    assert "✅ Bonus 2 saved: Recipe book — 300,000 so'm." in [m.text for m in kept]
+    assert kept[-1].photo is not None
+    await user.press("✏️ Bonus 1")
+    await user.press("⏭ Skip")  # keep the name
+    saved = await user.send("450k")
+    assert "✅ Bonus 1 saved: Checklist — 450,000 so'm." in [m.text for m in saved]
+    assert "Total value 1,750,000 so'm" in saved[-1].text
+    [offer] = await _offers(db, business.id)
+    assert [(b.name, b.value) for b in offer.bonuses] == [
+        ("Checklist", 450_000), ("Recipe book", 300_000)]
+
+
+async def test_a_bonus_removed_meanwhile_ends_the_edit(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8018)
+    offer = await _seed_bonuses(db, business.id)
+    user = tg.user(8018)
+    await _open(user)
+    stack = (await user.press("🎁 Value stack"))[-1]
+    await user.press("✏️ Bonus 2")
+    async with db.sessionmaker() as s:  # another team member removes bonus 2 meanwhile
+        await offers.remove_bonus(s, business_id=business.id, offer_id=offer.id, index=1)
+        await s.commit()
+    gone = (await user.send("Recipe book"))[-1]
+    assert gone.text.startswith("Not found")
+    after = await user.send("Recipe book")  # the wizard was left: no value question
+    assert not any("stated value" in m.text or m.text.startswith("Not found") for m in after)
+    await user.press("✏️ Bonus 1", message=stack)
+    await user.send("Recipe book")
+    async with db.sessionmaker() as s:  # bonus 1 goes; "Templates" moves into its place
+        await offers.add_bonus(s, business_id=business.id, offer_id=offer.id,
+                               name="Templates", value=200_000)
+        await offers.remove_bonus(s, business_id=business.id, offer_id=offer.id, index=0)
+        await s.commit()
+    assert (await user.send("500k"))[-1].text.startswith("Not found")
+    [saved] = await _offers(db, business.id)
+    assert [(b.name, b.value) for b in saved.bonuses] == [("Templates", 200_000)]
+
+
+async def test_an_edit_survives_a_restart(settings: Settings, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8019)
+    await _seed(db, business.id)
+    async with BotAPIEmulator() as emulator:
+        emulator.add_bot(OWNER_TOKEN, username="biznespilot_test_bot")
+        async with running_owner_bot(settings, emulator) as tg:
+            user = tg.user(8019)
+            await _open(user)
+            await user.press("✏️ Edit")
+            await user.press("🌟 Dream outcome")
+        async with running_owner_bot(settings, emulator) as tg:
+            saved = await tg.user(8019).send("a café of your own")
+            assert saved[0].text == "✅ Dream outcome saved."
+    [offer] = await _offers(db, business.id)
+    assert offer.dream_outcome == "a café of your own"
+
+
+async def test_an_old_change_price_button_still_works(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8020)
+    offer = await _seed(db, business.id)
+    user = tg.user(8020)
+    await _open(user)
+    asked = await user.press_data(OfferCB(action=OfferAction.CHANGE_PRICE,
+                                          offer_id=offer.id).pack())
+    assert "Type the new price" in asked[-1].text
+    assert (await user.send("2 mln"))[0].text == "✅ Price set: 2,000,000 so'm."
+
+
+async def test_a_viewer_cannot_edit_and_other_ids_are_refused(tg: Telegram,
+                                                              db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8021)
+        await add_member(s, business.id, 8022, teams.Role.VIEWER)
+        await make_owner(s, 8023)
+    offer = await _seed_bonuses(db, business.id)
+    viewer = tg.user(8022)
+    card = (await _open(viewer))[-1]
+    assert "✏️ Edit" not in card.button_texts()
+    stack = (await viewer.press("🎁 Value stack"))[-1]
+    assert not [t for t in stack.button_texts() if "Bonus" in t]
+    forged = (OfferCB(action=OfferAction.EDIT, offer_id=offer.id),
+              OfferCB(action=OfferAction.EDIT_FIELD, offer_id=offer.id, lever="name"),
+              OfferCB(action=OfferAction.EDIT_BONUS, offer_id=offer.id, value=0))
+    for data in forged:
+        assert await viewer.press_data(data.pack()) == []
+        assert "Your role (Viewer) can't edit the business" in (
+            viewer.callback_answers[-1].text or "")
+    assert "✅" not in "".join(m.text for m in await viewer.send("Hacked"))
+    attacker = tg.user(8023)
+    await attacker.send("/offer")
+    for data in forged:
+        assert await attacker.press_data(data.pack()) == []
+        assert attacker.callback_answers[-1].text == (
+            "Not found: it may have been deleted, or it belongs to another business.")
+    await attacker.send("Hacked")
+    owner = tg.user(8021)
+    await _open(owner)
+    await owner.press("🎁 Value stack")
+    await owner.press_data(OfferCB(action=OfferAction.EDIT_BONUS, offer_id=offer.id,
+                                   value=5).pack())
+    assert owner.callback_answers[-1].text.startswith("Not found")
+    await owner.press_data(OfferCB(action=OfferAction.EDIT_FIELD, offer_id=offer.id,
+                                   lever="business_id").pack())
+    assert owner.callback_answers[-1].text == "This button is out of date."
+    [kept] = await _offers(db, business.id)
+    assert kept.name == "Barista in 30 days" and kept.bonuses[0].name == "Checklist"
