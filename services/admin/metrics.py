@@ -130,7 +130,9 @@ def revenue_by_month(periods: list[PaidPeriod], months: list[date]) -> list[int]
 
 
 def _next_month(first: date) -> date:
-    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+    if first.month == 12:
+        return date(first.year + 1, 1, 1)
+    return date(first.year, first.month + 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
