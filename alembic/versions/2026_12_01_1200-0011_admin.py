@@ -38,6 +38,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('support_tickets', schema=None) as batch_op:
         batch_op.create_index('ix_support_tickets_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_support_tickets_business_id'), ['business_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_tickets_user_id'), ['user_id'], unique=False)
 
     op.create_table('support_replies',
@@ -78,6 +79,7 @@ def downgrade() -> None:
     op.drop_table('support_replies')
     with op.batch_alter_table('support_tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_tickets_user_id'))
+        batch_op.drop_index(batch_op.f('ix_support_tickets_business_id'))
         batch_op.drop_index('ix_support_tickets_status_created')
 
     op.drop_table('support_tickets')

@@ -627,7 +627,7 @@ class SupportTicket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     business_id: Mapped[int | None] = mapped_column(
-        ForeignKey("businesses.id", ondelete="SET NULL"))
+        ForeignKey("businesses.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
     priority: Mapped[str] = mapped_column(String(8), default="normal")  # low/normal/high/urgent
