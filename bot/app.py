@@ -21,6 +21,7 @@ from bot import migrations
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, make_i18n
 from bot.middlewares import (
+    AccessMiddleware,
     ContextMiddleware,
     DbSessionMiddleware,
     DedupMiddleware,
@@ -151,6 +152,7 @@ def _inline(event_filter: FilterObject) -> None:
 
 async def build_owner_dispatcher(app: App) -> Dispatcher:
     """The owner bot: middlewares in order, then every feature router."""
+    from handlers import admin
     from handlers import errors as error_handlers
     from handlers.filters import PrivateChat
     from handlers.owner import get_routers
@@ -177,13 +179,14 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ContextMiddleware(settings.admin_ids, app.actor_cache))
     dp.update.outer_middleware(UserLocaleMiddleware(app.i18n))
+    dp.update.outer_middleware(AccessMiddleware())
     permission = PermissionMiddleware()
     dp.message.middleware(permission)
     dp.callback_query.middleware(permission)
     dp.message.filter(PrivateChat())
     dp.callback_query.filter(PrivateChat())
     dp.errors.register(error_handlers.on_error)
-    dp.include_routers(*get_routers())
+    dp.include_routers(*admin.get_routers(), *get_routers())  # admin commands first
     dp.index()  # reads the filters as registered, so before they are inlined
     run_sync_filters_inline(dp)
     return dp

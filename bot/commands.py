@@ -28,6 +28,7 @@ COMMANDS = (
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),
     ("settings", N_("Language and time zone")),
+    ("support", N_("Write to support")),
     ("help", N_("Help")),
     ("cancel", N_("Cancel the current action")),
 )

@@ -1,5 +1,7 @@
-"""Outer middlewares: de-dup, throttling, DB session, user context; inner: permissions."""
+"""Outer middlewares: de-dup, throttling, DB session, user context, access; inner:
+permissions."""
 
+from bot.middlewares.access import AccessMiddleware
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.dedup import DedupMiddleware
@@ -7,6 +9,7 @@ from bot.middlewares.permissions import PermissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 
 __all__ = [
+    "AccessMiddleware",
     "ContextMiddleware",
     "DbSessionMiddleware",
     "DedupMiddleware",

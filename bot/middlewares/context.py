@@ -35,6 +35,5 @@ class ContextMiddleware(BaseMiddleware):
         user = ctx.user
         data.update(user=user, user_created=created, ctx=ctx, business=ctx.business,
                     role=ctx.role)
-        if user.status in {"banned", "suspended"}:
-            return None
+        # Suspended and banned users are stopped by ``AccessMiddleware``, with a notice.
         return await handler(event, data)

@@ -35,6 +35,7 @@ def help_text() -> str:
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),
         _("/settings — language and time zone"),
+        _("/support — write to the BiznesPilot team"),
         _("/cancel — stop what you are doing"),
         "",
         _("Buttons under messages do the same. Anything half-done is kept, even if you come "

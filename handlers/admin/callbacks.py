@@ -1,0 +1,41 @@
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class AdminAction(StrEnum):
+    USER = "u"  # open user ``id``
+    SUSPEND = "sus"  # ask suspension length for user ``id``
+    SUSPEND_DAYS = "sd"  # ``value`` days chosen
+    BAN = "ban"
+    UNBAN = "unban"
+    ROLE = "role"  # ``value`` is the new platform role
+    BUSINESS = "b"  # open business ``id``
+    FLAG = "flag"
+    UNFLAG = "unflag"
+    PLAN = "plan"  # show plans for business ``id``
+    SET_PLAN = "sp"  # ``value`` plan code
+    TRIAL = "trial"  # ``value`` days to add
+    TICKETS = "tks"
+    TICKET = "t"  # open ticket ``id``
+    ASSIGN = "as"
+    REPLY = "re"
+    PRIORITY = "pr"  # ``value`` priority
+    STATUS = "st"  # ``value`` status
+
+
+class AdminCB(CallbackData, prefix="adm1"):
+    action: AdminAction
+    id: int = 0
+    value: str = ""
+
+
+class SupportAction(StrEnum):
+    NEW = "new"
+    OPEN = "open"  # view ticket ``id``
+    CLOSE = "close"
+
+
+class SupportCB(CallbackData, prefix="sup1"):
+    action: SupportAction
+    id: int = 0

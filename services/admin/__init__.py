@@ -1,0 +1,1 @@
+"""Platform administration (SPEC §6): metrics, user and business management, support."""

@@ -1,0 +1,240 @@
+"""Admin services: dashboard metrics by hand, user and business management, support."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import plans
+from services.admin import accounts, metrics, support
+from services.db.models import AuditLog, Subscription, User
+from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tests.factories import make_owner
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+# --- pure metrics, computed by hand -------------------------------------------------------
+
+def test_arpu_churn_ltv_by_hand() -> None:
+    # 3 paying accounts: 399 000 + 999 000 + 2 490 000 = 3 888 000 MRR
+    assert metrics.arpu(3_888_000, 3) == 1_296_000
+    assert metrics.arpu(100, 0) == 0
+    # 1 churned of 4 (3 active + 1 churned) = 25 %
+    assert metrics.churn_rate(1, 4) == 25.0
+    assert metrics.churn_rate(0, 0) == 0
+    # LTV = 1 296 000 / 0.25 = 5 184 000
+    assert metrics.ltv(1_296_000, 25.0) == 5_184_000
+    assert metrics.ltv(1_296_000, 0.0) is None
+    assert metrics.stickiness(5, 20) == 25.0
+    assert metrics.stickiness(1, 0) == 0
+
+
+def test_yearly_counts_a_twelfth() -> None:
+    assert metrics.monthly_price(price_monthly=399_000, price_yearly=3_830_400,
+                                 cycle="yearly") == 319_200
+    assert metrics.monthly_price(price_monthly=399_000, price_yearly=3_830_400,
+                                 cycle="monthly") == 399_000
+    assert metrics.monthly_price(price_monthly=None, price_yearly=None, cycle="monthly") == 0
+
+
+def test_retention_cohorts_by_hand() -> None:
+    # Signup week of Mon 2026-10-05: three users; now is 2026-12-01 (8 weeks + 2 days later).
+    monday = datetime(2026, 10, 5, 9, tzinfo=UTC)
+    users = [
+        (monday, monday + timedelta(days=60)),  # kept past week 8
+        (monday + timedelta(days=1), monday + timedelta(days=16)),  # kept weeks 1, 2
+        (monday + timedelta(days=2), monday + timedelta(days=3)),  # gone in week 1
+    ]
+    cohorts = metrics.retention_cohorts(users, now=NOW)
+    assert len(cohorts) == 12
+    cohort = next(c for c in cohorts if c.week == date(2026, 10, 5))
+    assert cohort.size == 3
+    assert cohort.retained[1] == pytest.approx(200 / 3)
+    assert cohort.retained[2] == pytest.approx(200 / 3)
+    assert cohort.retained[4] == pytest.approx(100 / 3)
+    # week 8 needs 7 + 56 days after the cohort's Monday: 2026-12-07, not yet
+    assert cohort.retained[8] is None
+    assert cohort.retained[12] is None
+    assert cohorts[-1].week == date(2026, 11, 30) and cohorts[-1].size == 0
+
+
+def test_revenue_by_month_counts_overlapping_paid_months() -> None:
+    months = metrics.month_starts(NOW, 3)
+    assert months == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
+    periods = [
+        metrics.PaidPeriod(start=datetime(2026, 10, 20, tzinfo=UTC),
+                           end=datetime(2026, 12, 20, tzinfo=UTC), monthly=399_000),
+        metrics.PaidPeriod(start=datetime(2026, 11, 2, tzinfo=UTC),
+                           end=datetime(2026, 11, 30, tzinfo=UTC), monthly=999_000),
+    ]
+    assert metrics.revenue_by_month(periods, months) == [399_000, 1_398_000, 399_000]
+    assert metrics.month_starts(datetime(2026, 1, 5, tzinfo=UTC), 2) == [
+        date(2025, 12, 1), date(2026, 1, 1)]
+
+
+# --- the dashboard over a database --------------------------------------------------------
+
+async def _pay(session: AsyncSession, owner_id: int, plan_code: str, cycle: str = "monthly",
+               status: str = "active", end: datetime | None = None) -> None:
+    sub = await session.scalar(select(Subscription).where(Subscription.user_id == owner_id))
+    assert sub is not None
+    plan = await plans.get_plan(session, plan_code)
+    sub.plan_id, sub.plan = plan.id, plan
+    sub.status, sub.billing_cycle = status, cycle
+    now = datetime.now(UTC)
+    sub.current_period_start = now - timedelta(days=10)
+    sub.current_period_end = end or now + timedelta(days=20)
+    await session.commit()
+
+
+async def test_dashboard_figures(session: AsyncSession) -> None:
+    for user_id in (101, 102, 103, 104, 105):
+        await make_owner(session, user_id, name=f"Biz {user_id}")
+    await _pay(session, 101, "starter")  # 399 000
+    await _pay(session, 102, "growth", cycle="yearly")  # 9 590 400 / 12 = 799 200
+    await _pay(session, 103, "starter", status="canceled")  # churned (updated just now)
+    # 104, 105 stay on their trials
+    d = await metrics.dashboard(session)
+    assert d.total_users == 5
+    assert d.active_subscriptions == 2
+    assert d.trials == 2
+    assert d.mrr == 399_000 + 799_200
+    assert d.arr == d.mrr * 12
+    assert d.arpu == d.mrr / 2
+    assert d.churn == pytest.approx(100 / 3)
+    assert d.ltv == pytest.approx(d.arpu / (1 / 3))
+    assert d.dau == d.mau == 5
+    assert dict(d.plans) == {"Starter": 3, "Growth": 1}
+    assert [name for name, _ in d.plans] == ["Starter", "Growth"]
+    assert d.revenue[-1] == 399_000 + 799_200 + 399_000  # the canceled one paid this month
+    assert len(d.revenue) == 12 and d.revenue[0] == 0
+    assert [r.id for r in d.recent] == [105, 104, 103, 102, 101]
+
+
+# --- users and businesses ----------------------------------------------------------------
+
+async def _admin(session: AsyncSession, user_id: int = 900, role: str = "super_admin") -> User:
+    user = User(id=user_id, first_name="Admin", platform_role=role)
+    session.add(user)
+    await session.commit()
+    return user
+
+
+async def test_suspend_ends_by_itself_and_unban(session: AsyncSession) -> None:
+    await make_owner(session, 201)
+    admin = await _admin(session)
+    with pytest.raises(InvalidInput):
+        await accounts.suspend_user(session, admin_id=admin.id, user_id=201, days=0,
+                                    reason="spam")
+    with pytest.raises(InvalidInput):
+        await accounts.suspend_user(session, admin_id=admin.id, user_id=201, days=3,
+                                    reason="  ")
+    user = await accounts.suspend_user(session, admin_id=admin.id, user_id=201, days=3,
+                                       reason="Spam in the sales bot")
+    assert user.status == "suspended" and user.suspend_reason == "Spam in the sales bot"
+    assert accounts.access_status(user) is accounts.Status.SUSPENDED
+    assert user.suspended_until is not None
+    later = user.suspended_until + timedelta(seconds=1)
+    assert accounts.access_status(user, now=later) is accounts.Status.ACTIVE
+    assert user.status == "active" and user.suspended_until is None
+    await accounts.ban_user(session, admin_id=admin.id, user_id=201, reason="fraud")
+    assert accounts.access_status(user, now=later + timedelta(days=999)) is accounts.Status.BANNED
+    await accounts.unban_user(session, admin_id=admin.id, user_id=201)
+    assert user.status == "active"
+    with pytest.raises(Conflict):
+        await accounts.unban_user(session, admin_id=admin.id, user_id=201)
+    with pytest.raises(Conflict):
+        await accounts.ban_user(session, admin_id=admin.id, user_id=admin.id, reason="x")
+    with pytest.raises(NotFound):
+        await accounts.ban_user(session, admin_id=admin.id, user_id=4040, reason="x")
+    await session.commit()
+    actions = list(await session.scalars(select(AuditLog.action).where(
+        AuditLog.action.startswith("admin.")).order_by(AuditLog.id)))
+    assert actions == ["admin.user.suspend", "admin.user.ban", "admin.user.unban"]
+    rows = await accounts.audit_entries(session, user_id=201)
+    assert {r.action for r in rows} >= {"admin.user.suspend", "admin.user.ban"}
+    assert [r.action for r in await accounts.audit_entries(session, action="admin.user.b")] == [
+        "admin.user.ban"]
+
+
+async def test_roles_need_a_super_admin(session: AsyncSession) -> None:
+    await make_owner(session, 202)
+    plain_admin = await _admin(session, 901, role="admin")
+    boss = await _admin(session, 902)
+    with pytest.raises(PermissionDenied):
+        await accounts.set_role(session, admin=plain_admin, user_id=202,
+                                role=accounts.PlatformRole.ADMIN)
+    user = await accounts.set_role(session, admin=boss, user_id=202,
+                                   role=accounts.PlatformRole.ADMIN)
+    assert accounts.is_admin(user)
+    with pytest.raises(PermissionDenied):  # nobody suspends a super admin
+        await accounts.suspend_user(session, admin_id=901, user_id=902, days=1, reason="x")
+
+
+async def test_search_plan_trial_and_flag(session: AsyncSession) -> None:
+    business = await make_owner(session, 203, name="Choyxona Navruz")
+    admin = await _admin(session)
+    assert [b.id for b in await accounts.search_businesses(session, query="navruz")] == [
+        business.id]
+    assert [u.id for u in await accounts.search_users(session, query="203")] == [203]
+    card = await accounts.business_card(session, business_id=business.id)
+    assert card.plan_code == "starter" and card.subscription_status == "trialing"
+    assert card.trial_ends_at is not None
+    sub = await accounts.extend_trial(session, admin_id=admin.id, business_id=business.id,
+                                      days=7)
+    assert sub.trial_ends_at == card.trial_ends_at + timedelta(days=7)
+    await accounts.change_plan(session, admin_id=admin.id, business_id=business.id,
+                               plan_code="scale")
+    await session.commit()
+    assert (await accounts.business_card(session, business_id=business.id)).plan_code == "scale"
+    with pytest.raises(NotFound):
+        await accounts.change_plan(session, admin_id=admin.id, business_id=business.id,
+                                   plan_code="gold")
+    await accounts.set_flag(session, admin_id=admin.id, business_id=business.id,
+                            reason="Chargebacks")
+    assert [b.id for b in await accounts.search_businesses(session, query="flagged")] == [
+        business.id]
+    await _pay(session, 203, "scale")
+    with pytest.raises(Conflict):
+        await accounts.extend_trial(session, admin_id=admin.id, business_id=business.id,
+                                    days=7)
+    rows = await accounts.list_invoices(session)
+    assert rows[0].user_id == 203 and rows[0].amount == 2_490_000
+
+
+# --- support -----------------------------------------------------------------------------
+
+async def test_ticket_round_trip_and_response_time(session: AsyncSession) -> None:
+    business = await make_owner(session, 204)
+    admin = await _admin(session)
+    opened = await support.open_ticket(session, user_id=204, business_id=business.id,
+                                       subject="Payme", text="The payment failed twice")
+    assert opened.status == "open" and opened.response_time is None
+    with pytest.raises(NotFound):
+        await support.user_ticket(session, user_id=admin.id, ticket_id=opened.id)
+    reply_at = opened.created_at + timedelta(minutes=42)
+    answered = await support.admin_reply(session, admin_id=admin.id, ticket_id=opened.id,
+                                         text="Fixed, please retry", now=reply_at)
+    assert answered.response_time == timedelta(minutes=42)
+    assert answered.status == "in_progress" and answered.assignee_id == admin.id
+    again = await support.admin_reply(session, admin_id=admin.id, ticket_id=opened.id,
+                                      text="Anything else?", now=reply_at + timedelta(hours=1))
+    assert again.response_time == timedelta(minutes=42)
+    assert len(again.replies) == 2
+    urgent = await support.open_ticket(session, user_id=204, business_id=None,
+                                       subject="Bot down", text="Nothing answers")
+    await support.set_priority(session, admin_id=admin.id, ticket_id=urgent.id,
+                               priority=support.Priority.URGENT)
+    assert [t.id for t in await support.admin_tickets(session)] == [urgent.id, opened.id]
+    assert await support.average_response_time(session) == timedelta(minutes=42)
+    closed = await support.close_by_user(session, user_id=204, ticket_id=opened.id)
+    assert closed.status == "closed"
+    with pytest.raises(Conflict):
+        await support.admin_reply(session, admin_id=admin.id, ticket_id=opened.id, text="x")
+    await support.set_status(session, admin_id=admin.id, ticket_id=urgent.id,
+                             status=support.TicketStatus.RESOLVED)
+    assert [t.id for t in await support.admin_tickets(session)] == []
