@@ -251,20 +251,32 @@ def parse_spend_args(text: str, *, today: date) -> SpendInput:
     day = today
     reach: dict[str, int] = {}
     amount_tokens = []
-    for token in rest:
+    for index, token in enumerate(rest):
+        following = rest[index + 1] if index + 1 < len(rest) else ""
         pair = re.fullmatch(r"([^=:]+)[=:](.+)", token)
         if pair:
             field = _REACH_KEYS.get(pair.group(1).lower())
             if field is None:
                 raise InvalidInput(field="spend", reason="number")
             reach[field] = parse_int(pair.group(2), field=field)
-        elif is_day_word(token):
+        elif is_day_word(token) and not _is_unit(following):
             day = parse_day(token, today=today)
         else:
             amount_tokens.append(token)
     amount = parse_amount(" ".join(amount_tokens), field="amount", minimum=1)
     return SpendInput(channel=channel, amount=amount, day=day,
                       impressions=reach.get("impressions"), clicks=reach.get("clicks"))
+
+
+def _is_unit(word: str) -> bool:
+    """``mln`` in ``1.2 mln``: the number before it is an amount, not a date."""
+    if not word or not word[0].isalpha():
+        return False
+    try:
+        parse_amount("2 " + word)
+    except InvalidInput:
+        return False
+    return True
 
 
 _REACH_KEYS = {
