@@ -117,7 +117,7 @@ async def test_orders_in_one_line_form_refund_and_delete(tg: Telegram, db: Datab
     assert done[-2].text == "✅ Order saved: 80,000 so'm · Instagram · Aziza."
     assert "• Latte — 2 × 25,000 so'm" in done[-1].text
     customers = (await user.send("/customers"))[-1]
-    assert "1. Aziza · +998901234567 · 2 orders · 330,000 so'm" in customers.text
+    assert "1. Aziza · +998901234567 · orders: 2 · 330,000 so'm" in customers.text
     refunded = await user.press("↩️ Refund", message=done[-1])
     assert "Status: Refunded" in refunded[-1].text
     totals = await _stats(db, business.id)
