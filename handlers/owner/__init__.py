@@ -12,8 +12,8 @@ def get_routers() -> list[Router]:
         businesses,
         canvas,
         common,
-        data,
         dream_buyer,
+        entry,
         goals,
         hvco,
         menu,
@@ -42,7 +42,7 @@ def get_routers() -> list[Router]:
         settings.router,
         ask.router,
         usp.router,
-        data.router,
+        entry.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]
