@@ -154,3 +154,28 @@ def guarantee_type(code: str) -> str:
 
 def guarantee_risk(code: str) -> str:
     return {"low": _("low"), "medium": _("medium"), "high": _("high")}.get(code, code)
+
+
+def channel_kind(code: str) -> str:
+    return {
+        "telegram": _("Telegram channel"), "instagram": _("Instagram"),
+        "facebook": _("Facebook"), "google_ads": _("Google Ads"), "website": _("Website"),
+        "tiktok": _("TikTok"), "youtube": _("YouTube"), "offline": _("Offline"),
+        "other": _("Other"),
+    }.get(code, code)
+
+
+def lead_stage(code: str) -> str:
+    return {"awareness": _("Awareness"), "interest": _("Interest"),
+            "consideration": _("Consideration"), "intent": _("Intent"),
+            "purchase": _("Purchase"), "post_purchase": _("Post-purchase")}.get(code, code)
+
+
+def lead_status(code: str) -> str:
+    return {"new": _("New"), "contacted": _("Contacted"), "qualified": _("Qualified"),
+            "won": _("Won"), "lost": _("Lost")}.get(code, code)
+
+
+def order_status(code: str) -> str:
+    return {"paid": _("Paid"), "cancelled": _("Cancelled"),
+            "refunded": _("Refunded")}.get(code, code)

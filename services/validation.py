@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -136,3 +136,39 @@ def parse_timezone(value: str, *, field: str = "timezone") -> str:
     except ZoneInfoNotFoundError as exc:  # pragma: no cover - tzdata mismatch
         raise InvalidInput(field=field, reason="timezone") from exc
     return found
+
+
+# Day words people type: "today", "yesterday" in the four languages.
+_DAY_WORDS = {
+    "today": 0, "bugun": 0, "бугун": 0, "сегодня": 0,
+    "yesterday": 1, "kecha": 1, "кеча": 1, "вчера": 1,
+}
+
+
+def parse_day(value: str, *, today: date, field: str = "day", allow_future: bool = False
+              ) -> date:
+    """A day typed by the user: ``today``/``yesterday`` (uz, ru, en), ``24.11.2026``,
+    ``2026-11-24`` or ``24.11`` (this year); not in the future unless allowed."""
+    text = value.strip().lower()
+    if text in _DAY_WORDS:
+        return today - timedelta(days=_DAY_WORDS[text])
+    short = re.fullmatch(r"(\d{1,2})[./](\d{1,2})", text)
+    if short:
+        try:
+            found = date(today.year, int(short.group(2)), int(short.group(1)))
+        except ValueError as exc:
+            raise InvalidInput(field=field, reason="date") from exc
+    else:
+        found = parse_date(text, field=field)
+    if not allow_future and found > today:
+        raise InvalidInput(field=field, reason="date_range")
+    if found.year < 2000:
+        raise InvalidInput(field=field, reason="date_range")
+    return found
+
+
+def is_day_word(value: str) -> bool:
+    """Whether ``value`` reads as a day (a day word or a date), for splitting commands."""
+    text = value.strip().lower()
+    return text in _DAY_WORDS or bool(
+        re.fullmatch(r"\d{1,2}[./]\d{1,2}([./]\d{4})?|\d{4}-\d{2}-\d{2}", text))

@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         canvas,
         common,
         dream_buyer,
+        entry,
         goals,
         hvco,
         menu,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         settings.router,
         ask.router,
         usp.router,
+        entry.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -31,6 +31,8 @@ def help_text() -> str:
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
+        _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
+          "/channels — see and edit them"),
         _("/team — team and roles"),
         _("/plan — plan, trial and limits"),
         _("/business — switch business or add one"),
