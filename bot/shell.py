@@ -40,6 +40,7 @@ async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> 
         app = await build_app(settings)
         user_id = DEMO_USER_ID if demo else SHELL_USER_ID
         if demo:
+            _write("Preparing the demo business (first start only)…")
             async with app.sessionmaker.begin() as session:
                 await seed_demo(session, language=language)
         bot, dp = await start_owner_bot(app, SHELL_TOKEN)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import canvas, dream_buyer, goals, offers, profile, users
+from services import canvas, dream_buyer, goals, marketing, offers, profile, sales, users
 from services.db.base import utcnow
 from services.db.models import Business
 
@@ -74,7 +75,53 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
                             title="Telegram channel 5 000 members", target="5000",
                             deadline=deadline)
     await _seed_frameworks(session, business.id)
+    await _seed_history(session, business.id)
     return business
+
+
+HISTORY_DAYS = 42  # six weeks: enough for week-on-week and 30-day views
+FIRST_NAMES = ("Aziza", "Jasur", "Malika", "Bekzod", "Dilnoza", "Sardor", "Nigora", "Otabek",
+               "Madina", "Rustam", "Shahnoza", "Timur")
+
+
+async def _seed_history(session: AsyncSession, business_id: int) -> None:
+    """Two months of spend, leads and orders (the same every time: a seeded generator),
+    written through the services so the daily aggregates and customer totals are exact."""
+    rng = random.Random(2026)
+    channels = {kind: (await marketing.create_channel(session, business_id=business_id,
+                                                      kind=kind)).channel.id
+                for kind in ("instagram", "telegram", "offline")}
+    today = await sales.business_today(session, business_id=business_id)
+    phones = [f"+99890{rng.randrange(1_000_000, 9_999_999)}" for _ in range(90)]
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        growth = 1 + (HISTORY_DAYS - back) / HISTORY_DAYS  # the second month does better
+        for kind, base in (("instagram", 180_000), ("telegram", 90_000)):
+            await marketing.add_spend(session, business_id=business_id,
+                                      channel_id=channels[kind], day=day,
+                                      amount=int(round(base * rng.uniform(0.7, 1.3), -3)),
+                                      source="import")
+        for _ in range(rng.randrange(1, 5)):
+            kind = rng.choice(("instagram", "instagram", "telegram", "offline"))
+            await sales.create_lead(
+                session, business_id=business_id, name=rng.choice(FIRST_NAMES),
+                phone=rng.choice(phones), channel_id=channels[kind], source="import",
+                status=rng.choice(("new", "contacted", "qualified", "won", "lost")),
+                stage=rng.choice(("awareness", "interest", "consideration", "intent")),
+                arrived_at=_noon(day))
+        for _ in range(round(rng.randrange(2, 6) * growth)):
+            kind = rng.choice(("instagram", "telegram", "offline", "offline"))
+            customer, _ = await sales.find_or_create_customer(
+                session, business_id=business_id, phone=rng.choice(phones),
+                name=rng.choice(FIRST_NAMES), source_channel_id=channels[kind])
+            await sales.create_order(session, business_id=business_id,
+                                     total=int(round(rng.uniform(25_000, 90_000), -3)),
+                                     channel_id=channels[kind], customer_id=customer.id,
+                                     day=day, source="import")
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
 
 
 async def _seed_frameworks(session: AsyncSession, business_id: int) -> None:

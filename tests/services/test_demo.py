@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import dream_buyer, goals, offers
+from services import aggregates, dream_buyer, goals, offers
 from services.demo import seed_demo
 
 
@@ -17,3 +17,6 @@ async def test_demo_is_seeded_once_with_every_module(session: AsyncSession) -> N
     (offer,) = await offers.list_offers(session, business_id=business.id)
     assert offer.name == "Morning Pass" and len(offer.bonuses) == 2
     assert len(await goals.list_goals(session, business_id=business.id)) == 2
+    stats = await aggregates.stored(session, business_id=business.id)
+    assert len({day for day, _channel in stats}) >= 40  # six weeks of history
+    assert stats == await aggregates.expected(session, business_id=business.id)
