@@ -99,8 +99,9 @@ def _locale(user: User | None) -> str:
 
 
 async def queue_receipt(session: AsyncSession, *, i18n: I18n, bot_id: int,
-                        invoice: InvoiceView) -> None:
-    """Queue the receipt and the invoice PDF for the account owner (once per invoice)."""
+                        invoice: InvoiceView, include_text: bool = True) -> None:
+    """Queue the receipt and the invoice PDF for the account owner (once per invoice);
+    ``include_text=False`` when the confirmation was already the reply in the chat."""
     user = await session.get(User, invoice.user_id)
     locale = _locale(user)
     timezone = user.timezone if user is not None else "Asia/Tashkent"
@@ -108,9 +109,11 @@ async def queue_receipt(session: AsyncSession, *, i18n: I18n, bot_id: int,
         text = receipt_text(invoice, locale=locale, timezone=timezone)
         pdf = invoice_pdf(invoice, locale=locale, timezone=timezone)
         caption = _("Invoice {number}").format(number=invoice.number)
-    await outbox.enqueue(session, bot_id=bot_id, chat_id=invoice.user_id, kind="receipt",
-                         payload=outbox.text_payload(text), business_id=invoice.business_id,
-                         dedup_key=f"receipt:{invoice.id}")
+    if include_text:
+        await outbox.enqueue(session, bot_id=bot_id, chat_id=invoice.user_id, kind="receipt",
+                             payload=outbox.text_payload(text),
+                             business_id=invoice.business_id,
+                             dedup_key=f"receipt:{invoice.id}")
     await outbox.enqueue(session, bot_id=bot_id, chat_id=invoice.user_id, kind="receipt",
                          payload=outbox.document_payload(
                              pdf, filename=f"{invoice.number}.pdf", caption=caption),

@@ -7,6 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Feature routers in matching order, ready to mount on a new dispatcher."""
+    from handlers import admin
     from handlers.owner import (
         ask,
         businesses,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         settings.router,
         ask.router,
         usp.router,
+        *admin.get_routers(),
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -32,7 +32,7 @@ def help_text() -> str:
         _("/hvco — lead magnets: drafts, files and links"),
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/team — team and roles"),
-        _("/plan — plan, trial and limits"),
+        _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),
         _("/settings — language and time zone"),
         _("/cancel — stop what you are doing"),
