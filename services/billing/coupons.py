@@ -94,27 +94,32 @@ async def deactivate(session: AsyncSession, *, code: str) -> CouponView:
     return _view(coupon)
 
 
-def _usable(coupon: Coupon | None, now: datetime) -> Coupon:
+def _usable(coupon: Coupon | None, now: datetime, *, holds_use: bool = False) -> Coupon:
     if coupon is None or not coupon.is_active:
         raise InvalidInput(field="coupon", reason="coupon_unknown")
     if coupon.expires_at is not None and coupon.expires_at <= now:
         raise InvalidInput(field="coupon", reason="coupon_expired")
-    if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
+    if not holds_use and coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         raise InvalidInput(field="coupon", reason="coupon_used_up")
     return coupon
 
 
 async def check_coupon(session: AsyncSession, *, code: str, user_id: int,
-                       now: datetime | None = None) -> CouponView:
-    """The coupon if this account may use it now, else ``InvalidInput(field="coupon")``."""
+                       now: datetime | None = None,
+                       paid_invoice_ids: set[int] | None = None) -> CouponView:
+    """The coupon if this account may use it now, else ``InvalidInput(field="coupon")``.
+
+    An account that holds a use for an unpaid invoice keeps it (it may re-issue the
+    invoice), even when the coupon is used up for everybody else.
+    """
     now = now or utcnow()
-    coupon = _usable(await session.scalar(
-        select(Coupon).where(Coupon.code == normalize_code(code))), now)
-    held = await session.scalar(select(CouponRedemption).where(
+    coupon = await session.scalar(select(Coupon).where(Coupon.code == normalize_code(code)))
+    held = None if coupon is None else await session.scalar(select(CouponRedemption).where(
         CouponRedemption.coupon_id == coupon.id, CouponRedemption.user_id == user_id))
-    if held is not None and held.invoice_id is None:
+    if held is not None and (held.invoice_id is None
+                             or held.invoice_id in (paid_invoice_ids or set())):
         raise InvalidInput(field="coupon", reason="coupon_already_used")
-    return _view(coupon)
+    return _view(_usable(coupon, now, holds_use=held is not None))
 
 
 async def redeem(session: AsyncSession, *, coupon_id: int, user_id: int, invoice_id: int,

@@ -130,7 +130,9 @@ async def quote(session: AsyncSession, *, user_id: int, plan_code: str, cycle: s
     discount, code = 0, None
     if coupon_code:
         coupon = await coupons.check_coupon(session, code=coupon_code, user_id=user_id,
-                                            now=now)
+                                            now=now,
+                                            paid_invoice_ids=await _settled_ids(session,
+                                                                                user_id))
         discount = coupons.discount_for(kind=coupon.kind, value=coupon.value,
                                         subtotal=subtotal)
         code = coupon.code
@@ -157,15 +159,20 @@ async def create_invoice(session: AsyncSession, *, user_id: int, business_id: in
     await session.flush()
     invoice.number = f"BP-{now:%Y%m}-{invoice.id:05d}"
     if q.coupon_code:
+        paid = await _settled_ids(session, user_id)
         coupon = await coupons.check_coupon(session, code=q.coupon_code, user_id=user_id,
-                                            now=now)
-        paid = set(await session.scalars(select(Invoice.id).where(
-            Invoice.user_id == user_id, Invoice.status != InvoiceStatus.PENDING)))
+                                            now=now, paid_invoice_ids=paid)
         await coupons.redeem(session, coupon_id=coupon.id, user_id=user_id,
                              invoice_id=invoice.id, paid_invoice_ids=paid, now=now)
         invoice.coupon_id = coupon.id
     await session.flush()
     return view(invoice)
+
+
+async def _settled_ids(session: AsyncSession, user_id: int) -> set[int]:
+    """The account's invoices that are no longer pending (a coupon they used is spent)."""
+    return set(await session.scalars(select(Invoice.id).where(
+        Invoice.user_id == user_id, Invoice.status != InvoiceStatus.PENDING)))
 
 
 async def get_invoice(session: AsyncSession, *, invoice_id: int,
