@@ -180,6 +180,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     permission = PermissionMiddleware()
     dp.message.middleware(permission)
     dp.callback_query.middleware(permission)
+    dp.pre_checkout_query.middleware(permission)
     dp.message.filter(PrivateChat())
     dp.callback_query.filter(PrivateChat())
     dp.errors.register(error_handlers.on_error)

@@ -174,7 +174,7 @@ async def due_trial_reminders(session: AsyncSession, *,
             Subscription.status == "trialing", Subscription.trial_ends_at > now,
             Subscription.trial_ends_at <= horizon))
     due = []
-    for sub, user in rows.tuples():
+    for sub, user in rows:
         assert sub.trial_ends_at is not None
         left = sub.trial_ends_at - now
         days = min(d for d in REMINDER_DAYS if left <= timedelta(days=d))
@@ -193,7 +193,7 @@ async def purge_expired_data(session: AsyncSession, *,
     removed: dict[str, int] = {}
     rows = await session.execute(select(Business.id, Subscription).join(
         Subscription, Subscription.user_id == Business.owner_id))
-    for business_id, sub in rows.tuples():
+    for business_id, sub in rows:
         days = int(sub.plan.limits.get(plans.RETENTION_DAYS, plans.UNLIMITED))
         if days == plans.UNLIMITED:
             continue

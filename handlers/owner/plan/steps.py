@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.billing_notices import cycle_label, owner_bot_id, queue_receipt, receipt_text
 from bot.config import Settings
 from bot.middlewares.permissions import BUSINESS, PUBLIC
+from bot.routing import SuccessfulPayment
 from handlers.drafts import DraftSlot
 from handlers.owner.plan import keyboards, texts
 from handlers.owner.plan.callbacks import PlanAction, PlanCB
@@ -243,7 +244,7 @@ async def on_pre_checkout(query: PreCheckoutQuery, session: AsyncSession) -> Non
           _("This invoice is no longer valid. Please open /plan and create a new one.")))
 
 
-@router.message(F.successful_payment, flags={"perm": PUBLIC})
+@router.message(SuccessfulPayment(), flags={"perm": PUBLIC})
 async def on_successful_payment(message: Message, session: AsyncSession, user: User,
                                 locale: str, app: Any = None) -> None:
     paid = message.successful_payment
