@@ -184,6 +184,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.message.middleware(permission)
     dp.callback_query.middleware(permission)
     dp.my_chat_member.middleware(permission)
+    dp.pre_checkout_query.middleware(permission)
     dp.message.filter(PrivateChat())
     dp.callback_query.filter(PrivateChat())
     dp.errors.register(error_handlers.on_error)

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     flood_rate: int = Field(default=8, ge=1)
     flood_window_seconds: float = Field(default=3.0, gt=0)
 
+    # Payments (PROTOCOLS.md §1–3) and the aiohttp server their callbacks reach.
+    payme_merchant_id: str | None = None
+    payme_key: SecretStr | None = None
+    payme_checkout_url: str = "https://checkout.paycom.uz"
+    click_service_id: str | None = None
+    click_merchant_id: str | None = None
+    click_secret_key: SecretStr | None = None
+    click_checkout_url: str = "https://my.click.uz/services/pay"
+    telegram_provider_token: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

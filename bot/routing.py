@@ -23,12 +23,22 @@ from aiogram import Dispatcher, Router
 from aiogram.dispatcher.event.bases import REJECTED, UNHANDLED
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 INDEXED = ("message", "callback_query")
+# Service messages that carry no command but belong to one feature are indexed under a
+# pseudo-command that no typed text can produce (a command never contains a space).
+SUCCESSFUL_PAYMENT = "successful payment"
+
+
+class SuccessfulPayment(Filter):
+    """Messages carrying ``successful_payment`` (indexed, so they skip other routers)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.successful_payment is not None
 
 
 @dataclass
@@ -94,6 +104,8 @@ def _filter_claims(filters: Sequence[FilterObject] | None) -> Claims | None:
     """The narrowest claim one filter list guarantees (all of them must pass), or None."""
     for event_filter in filters or ():
         original = _original(event_filter)
+        if isinstance(original, SuccessfulPayment):
+            return Claims(commands={SUCCESSFUL_PAYMENT})
         if isinstance(original, Command):
             commands = _commands(original)
             if commands is not None:
@@ -151,7 +163,8 @@ class RoutingIndex:
         """The routers that could handle ``event``, in mounting order."""
         command = prefix = None
         if isinstance(event, Message):
-            command = _command_of(event.text or event.caption)
+            command = (SUCCESSFUL_PAYMENT if event.successful_payment is not None
+                       else _command_of(event.text or event.caption))
         elif isinstance(event, CallbackQuery) and event.data:
             prefix = event.data.partition(":")[0]
         return [router for router, claims in zip(self.routers, self.claims[update_type],

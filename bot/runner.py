@@ -37,9 +37,16 @@ async def run_polling(app: App, token: str) -> None:
         loop.add_signal_handler(sig, poller.stop)
     scheduler = build_scheduler(app)
     scheduler.start()
+    web_runner = None
+    if app.settings.web_port:
+        from bot.web import start_web
+
+        web_runner = await start_web(app, app.settings.web_host, app.settings.web_port)
     try:
         await poller.run()
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         scheduler.shutdown(wait=False)
         await bot.session.close()
         await app.close()

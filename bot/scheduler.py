@@ -7,10 +7,34 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
+from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
 from services import maintenance
+from services.billing import subscriptions
 
 log = logging.getLogger(__name__)
+
+
+async def trial_reminders(app: App) -> int:
+    """Queue the 2-day and 1-day trial reminders that are due (idempotent)."""
+    queued = 0
+    async with app.sessionmaker.begin() as session:
+        for reminder in await subscriptions.due_trial_reminders(session):
+            queued += await queue_trial_reminder(session, i18n=app.i18n,
+                                                 bot_id=owner_bot_id(app), reminder=reminder)
+    return queued
+
+
+async def subscription_lifecycle(app: App) -> dict[str, int]:
+    """Ended periods: active → past_due → canceled (read-only until paid)."""
+    async with app.sessionmaker.begin() as session:
+        return await subscriptions.expire_lapsed(session)
+
+
+async def retention_purge(app: App) -> dict[str, int]:
+    """Delete data older than each plan's retention."""
+    async with app.sessionmaker.begin() as session:
+        return await subscriptions.purge_expired_data(session)
 
 
 def build_scheduler(app: App) -> AsyncIOScheduler:
@@ -20,6 +44,15 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         async with app.sessionmaker.begin() as session:
             removed = await maintenance.purge_processed_updates(session)
         log.info("purged %d processed update ids", removed)
+
+    async def reminders_job() -> None:
+        log.info("queued %d trial reminders", await trial_reminders(app))
+
+    async def lifecycle_job() -> None:
+        log.info("subscription states moved: %s", await subscription_lifecycle(app))
+
+    async def purge_job() -> None:
+        log.info("retention purge removed: %s", await retention_purge(app))
 
     scheduler.add_job(purge_updates, "interval", hours=1, id="purge_processed_updates",
                       max_instances=1, coalesce=True)
@@ -32,4 +65,11 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     scheduler.add_job(channel_members, "interval", hours=1, id="telegram_channel_members",
                       max_instances=1, coalesce=True)
+
+    scheduler.add_job(reminders_job, "interval", minutes=30, id="billing_trial_reminders",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(lifecycle_job, "interval", minutes=15, id="billing_lifecycle",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(purge_job, "cron", hour=21, minute=30, id="billing_retention_purge",
+                      max_instances=1, coalesce=True)  # 02:30 in Tashkent
     return scheduler

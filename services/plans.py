@@ -221,8 +221,20 @@ def _view(sub: Subscription, now: datetime) -> SubscriptionView:
     return SubscriptionView(
         plan_code=sub.plan.code, plan_name=sub.plan.name, status=status,
         trial_ends_at=sub.trial_ends_at, current_period_end=sub.current_period_end,
-        price_monthly=sub.plan.price_monthly, limits=dict(sub.plan.limits),
+        price_monthly=sub.plan.price_monthly, limits=_with_addons(sub),
     )
+
+
+# Scale's add-on: each paid pack adds this many businesses (SPEC §5).
+ADDON_BUSINESSES = 5
+
+
+def _with_addons(sub: Subscription) -> dict[str, int]:
+    limits = dict(sub.plan.limits)
+    base = int(limits.get(Resource.BUSINESSES, UNLIMITED))
+    if sub.business_addons and base != UNLIMITED:
+        limits[Resource.BUSINESSES] = base + ADDON_BUSINESSES * sub.business_addons
+    return limits
 
 
 async def account_subscription(session: AsyncSession, *, owner_id: int) -> SubscriptionView | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,15 @@ from tests.conftest import OWNER_TOKEN
 pytestmark = pytest.mark.slow
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def _start(base_url: str, tmp: Path) -> asyncio.subprocess.Process:
     env = {**os.environ, "BOT_TOKEN": OWNER_TOKEN, "TELEGRAM_API_URL": base_url,
+           "WEB_PORT": str(_free_port()),
            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'run.db'}", "DATA_DIR": str(tmp),
            "REDIS_URL": "", "ANTHROPIC_API_KEY": ""}
     env.pop("REDIS_URL")

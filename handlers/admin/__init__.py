@@ -15,7 +15,7 @@ from handlers.admin.gate import AdminRateLimit, IsPlatformAdmin
 
 def get_routers() -> list[Router]:
     """The gated admin router and the /support router, to mount before the owner routers."""
-    from handlers.admin import audit, dashboard, support, tickets, users
+    from handlers.admin import audit, coupons, dashboard, support, tickets, users
     from handlers.owner import detached
 
     gate = Router(name="admin")
@@ -25,5 +25,6 @@ def get_routers() -> list[Router]:
     gate.message.middleware(limit)
     gate.callback_query.middleware(limit)
     gate.include_routers(*(detached(r) for r in (dashboard.router, users.router,
-                                                 tickets.router, audit.router)))
+                                                 tickets.router, audit.router,
+                                                 coupons.router)))
     return [gate, detached(support.router)]

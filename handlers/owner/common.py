@@ -34,7 +34,7 @@ def help_text() -> str:
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),
         _("/team — team and roles"),
-        _("/plan — plan, trial and limits"),
+        _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),
         _("/settings — language and time zone"),
         _("/support — write to the BiznesPilot team"),

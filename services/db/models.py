@@ -188,6 +188,8 @@ class Subscription(Base):
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Billing: Scale's "+5 businesses" add-on packs paid for with the period.
+    business_addons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     plan: Mapped[Plan] = relationship(lazy="joined")
 
@@ -651,4 +653,91 @@ class SupportReply(Base):
     author_id: Mapped[int] = mapped_column(BigInteger)
     from_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Billing (SPEC §5): invoices, provider transactions, coupons --------------------------
+
+
+class Coupon(Base):
+    """A discount code: ``percent`` (value 1–100) or ``fixed`` (value in so'm)."""
+
+    __tablename__ = "coupons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # percent / fixed
+    value: Mapped[int] = mapped_column(BigInteger)
+    max_uses: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    used_count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    """What the account owner pays for one period; amounts in so'm.
+    Status: pending → paid (→ refunded), or failed."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (Index("ix_invoices_business_created", "business_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    business_id: Mapped[int | None] = mapped_column(
+        ForeignKey("businesses.id", ondelete="SET NULL"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    cycle: Mapped[str] = mapped_column(String(8))  # monthly / yearly
+    addons: Mapped[int] = mapped_column(Integer, default=0)  # Scale's +5 businesses packs
+    subtotal: Mapped[int] = mapped_column(BigInteger)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger)
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider: Mapped[str | None] = mapped_column(String(16))  # who paid it
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[Plan] = relationship(lazy="joined")
+
+
+class PaymentTransaction(Base):
+    """One payment attempt at a provider (Payme transaction, Click click_trans_id, Telegram
+    charge). ``state`` uses Payme's numbers for all: 1 created, 2 performed, -1 cancelled,
+    -2 cancelled after perform."""
+
+    __tablename__ = "payment_transactions"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # payme / click / telegram
+    external_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)  # so'm
+    state: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[int | None] = mapped_column(Integer)
+    provider_time: Mapped[int | None] = mapped_column(BigInteger, index=True)  # Payme ms
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    performed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CouponRedemption(Base):
+    """A coupon used by an account (once per account); held by the invoice it priced."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (UniqueConstraint("coupon_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.formatting import local_day, money, number, percent
 from handlers import labels
+from services.billing.invoices import InvoiceView
 from services.db.models import Plan
 from services.plans import RETENTION_DAYS, UNLIMITED, LimitRow, Resource, SubscriptionView
 
@@ -90,5 +91,42 @@ def plan_text(*, sub: SubscriptionView, rows: list[LimitRow], catalogue: list[Pl
         if plan.code == sub.plan_code:
             title = _("✅ {plan} — your plan").format(plan=title)
         lines += [title, price_line(plan, locale), key_limits_line(plan, locale), ""]
-    lines.append(_("Upgrading from the bot is coming soon; your data stays when you upgrade."))
+    lines.append(_("Pay by Click, Payme or right here in Telegram; your data stays when you "
+                   "change plans."))
+    return "\n".join(lines)
+
+
+def coupon_error(reason: str) -> str:
+    return {
+        "coupon_unknown": _("There is no such coupon. Check the code, or press “No coupon”."),
+        "coupon_expired": _("This coupon has expired."),
+        "coupon_used_up": _("This coupon has been used up."),
+        "coupon_already_used": _("You have already used this coupon."),
+        "coupon_total_zero": _("This coupon can't be used for this plan."),
+    }.get(reason, _("This coupon can't be used."))
+
+
+def choose_text() -> str:
+    return _("Which plan would you like? Enterprise is priced individually: write to us in "
+             "/help.")
+
+
+def cycle_text(plan_title: str) -> str:
+    return _("<b>{plan}</b>: pay monthly, or yearly and save 20%.").format(plan=plan_title)
+
+
+def coupon_text() -> str:
+    return _("Do you have a coupon code? Type it, or press “No coupon”.")
+
+
+def summary_text(invoice: InvoiceView, *, plan_title: str, cycle: str, locale: str) -> str:
+    lines = [_("🧾 <b>Invoice {number}</b>").format(number=invoice.number),
+             _("{plan}, {cycle}").format(plan=plan_title, cycle=cycle)]
+    if invoice.discount:
+        lines.append(_("Price: {subtotal}").format(subtotal=money(invoice.subtotal, locale)))
+        lines.append(_("Coupon discount: −{discount}").format(
+            discount=money(invoice.discount, locale)))
+    lines.append(_("<b>To pay: {total}</b>").format(total=money(invoice.total, locale)))
+    lines.append(_("The paid period starts when your current one ends, so no days are "
+                   "lost."))
     return "\n".join(lines)

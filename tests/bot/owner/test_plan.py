@@ -47,8 +47,8 @@ async def test_plan_shows_trial_limits_and_the_comparison(tg: Telegram, db: Data
                  "Businesses: 10 · team: 25 · leads/month: unlimited · chatbots: unlimited"):
         assert line in text, line
     assert "✅ Starter — your plan" in text
-    assert "Upgrading from the bot is coming soon; your data stays when you upgrade." in text
-    assert shown[-1].button_texts() == ["🏠 Main menu"]  # no fake "buy" button
+    assert "Pay by Click, Payme or right here in Telegram" in text
+    assert shown[-1].button_texts() == ["⬆️ Choose a plan and pay", "🏠 Main menu"]
     # The same screen from the main menu, and for a team member (the owner's plan).
     await owner.send("/menu")
     assert "Your plan: Starter" in (await owner.press("💳 Plan"))[-1].text
