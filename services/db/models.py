@@ -605,3 +605,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- KPI engine (SPEC §3.4) ----------------------------------------------------------------
+
+# The dashboard's funnel counts a period's leads by stage and status from this index alone.
+Index("ix_leads_business_day_stage", Lead.business_id, Lead.day, Lead.stage, Lead.status)
