@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         businesses,
         canvas,
         common,
+        dashboard,
         dream_buyer,
         goals,
         hvco,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         settings.router,
         ask.router,
         usp.router,
+        dashboard.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]
