@@ -66,7 +66,7 @@ async def test_the_dashboard_in_russian(tg: Telegram, db: Database) -> None:
     user = tg.user(7602, language_code="ru")
     [photo] = [m for m in await user.send("/dashboard неделя") if m.photo is not None]
     assert "Дашборд — Test Biz" in photo.text
-    assert "💰 Выручка: 6 300 000 сум (▲ +100%)" in photo.text
+    assert "💰 Выручка: 6\xa0300\xa0000 сум (▲ +100%)" in photo.text
     assert "🧲 Лиды: 42 (▲ +100%)" in photo.text
     assert "7 дней" in photo.button_texts()[0]
 
