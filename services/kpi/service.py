@@ -303,11 +303,18 @@ async def _daily(session: AsyncSession, business_id: int, lo: date, hi: date
 
 
 def _sum(daily: dict[date, Totals], lo: date, hi: date) -> Totals:
-    total = Totals()
+    sums = [0] * 8
     for day, t in daily.items():
         if lo <= day <= hi:
-            total = total + t
-    return total
+            sums[0] += t.spend
+            sums[1] += t.impressions
+            sums[2] += t.clicks
+            sums[3] += t.leads
+            sums[4] += t.won_leads
+            sums[5] += t.orders
+            sums[6] += t.revenue
+            sums[7] += t.new_customers
+    return Totals(*sums)
 
 
 async def _has_data(session: AsyncSession, business_id: int) -> bool:
@@ -503,7 +510,8 @@ async def _compute(session: AsyncSession, business_id: int, period: Period,
         band = kpi_band(name, value, clv=clvs[0].value)
         cards[name] = KpiCard(name, value, previous, f.change(value, previous), band,
                               f.tone(band))
-    return _State(await _has_data(session, business_id), daily,
+    has_data = bool(daily) or await _has_data(session, business_id)
+    return _State(has_data, daily,
                   _sum(daily, period.start, period.end), _sum(daily, prev.start, prev.end),
                   cards, clvs[0], churns[0], values[0][KpiName.ENGAGEMENT])
 

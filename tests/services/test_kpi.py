@@ -59,7 +59,7 @@ async def _seed_week(session: AsyncSession, business_id: int) -> tuple[int, int]
 async def test_dashboard_cards_series_channels_and_funnel(session: AsyncSession) -> None:
     business = await make_owner(session, 9101)
     other = await make_owner(session, 9102, name="Other")
-    insta, tg = await _seed_week(session, business.id)
+    await _seed_week(session, business.id)
     session.add(_stat(other.id, TODAY, spend=9_999_999, revenue=1, leads=1000))
     for i, (stage, status) in enumerate([("awareness", "new")] * 4 + [("interest", "new")] * 3
                                         + [("intent", "qualified")] * 2 + [("intent", "won")]):
@@ -101,7 +101,8 @@ async def test_dashboard_cards_series_channels_and_funnel(session: AsyncSession)
     assert by_name["Instagram"].cpc == pytest.approx(1000)
     assert by_name["Our channel"].roi == pytest.approx(200.0)
     assert [s.reached for s in board.funnel] == [10, 6, 3, 3, 1]
-    assert board.funnel[1].on_target is True and board.funnel[4].conversion == pytest.approx(100 / 3)
+    assert board.funnel[1].on_target is True
+    assert board.funnel[4].conversion == pytest.approx(100 / 3)
     assert [g.title for g in board.goals] == ["200 mln"]
     assert board.health.score is not None
 
