@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import case, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.migrations import upgrade
@@ -184,7 +184,7 @@ async def raw_numbers(s: AsyncSession, bid: int, period: kpi.Period) -> dict[str
                             .where(SpendEntry.business_id == bid, SpendEntry.day >= p.start,
                                    SpendEntry.day <= p.end))
         le = (await s.execute(select(func.count(), func.coalesce(func.sum(
-            (Lead.status == "won").cast(Order.total.type)), 0))
+            case((Lead.status == "won", 1), else_=0)), 0))
             .where(Lead.business_id == bid, Lead.day >= p.start, Lead.day <= p.end))).one()
         firsts = (select(Order.customer_id, func.min(Order.day).label("d"))
                   .where(Order.business_id == bid, Order.status == "paid")
