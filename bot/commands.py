@@ -18,6 +18,8 @@ COMMANDS = (
     ("profile", N_("Business profile")),
     ("canvas", N_("1-page marketing canvas")),
     ("goals", N_("Goals and progress")),
+    ("dashboard", N_("Dashboard: revenue, leads, CAC, ROI")),
+    ("kpi", N_("One KPI in detail")),
     ("dreambuyer", N_("Dream Buyer avatars")),
     ("offer", N_("Offer Builder")),
     ("hvco", N_("Lead magnets (HVCO)")),

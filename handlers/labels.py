@@ -179,3 +179,47 @@ def lead_status(code: str) -> str:
 def order_status(code: str) -> str:
     return {"paid": _("Paid"), "cancelled": _("Cancelled"),
             "refunded": _("Refunded")}.get(code, code)
+
+
+def period(code: str) -> str:
+    return {"today": _("Today"), "7d": _("7 days"), "30d": _("30 days"), "90d": _("90 days"),
+            "month": _("This month"), "quarter": _("This quarter"), "year": _("This year"),
+            "custom": _("Custom period")}.get(code, code)
+
+
+def kpi_name(code: str) -> str:
+    return {
+        "revenue": _("Revenue"), "leads": _("Leads"), "orders": _("Orders"),
+        "spend": _("Marketing spend"), "new_customers": _("New customers"),
+        "cac": _("CAC (cost to win a customer)"), "aov": _("Average order value"),
+        "clv": _("Customer lifetime value (CLV)"), "ltv_cac": _("LTV:CAC"), "roas": _("ROAS"),
+        "roi": _("Marketing ROI"), "churn": _("Monthly churn"),
+        "lead_conversion": _("Lead → customer conversion"),
+        "engagement": _("Engagement rate"), "cpl": _("Cost per lead"),
+    }.get(code, code)
+
+
+def kpi_band(code: str) -> str:
+    return {
+        "good": _("good"), "high": _("high"), "losing": _("losing money"), "weak": _("weak"),
+        "target": _("on target"), "under_investing": _("under-investing"), "low": _("low"),
+        "fair": _("fair"), "excellent": _("excellent"), "below_target": _("below target"),
+        "great": _("great"), "critical": _("critical"), "average": _("average"),
+    }.get(code, code)
+
+
+def health_band(code: str) -> str:
+    return {"critical": _("critical"), "needs_work": _("needs work"),
+            "healthy": _("healthy"), "excellent": _("excellent")}.get(code, code)
+
+
+def funnel_stage(code: str) -> str:
+    return {"awareness": _("Awareness"), "interest": _("Interest"),
+            "consideration": _("Consideration"), "intent": _("Intent"),
+            "purchase": _("Purchase")}.get(code, code)
+
+
+def assumption(code: str) -> str:
+    return {"gross_margin_pct": _("Gross margin"), "purchases_per_year": _("Purchases a year"),
+            "lifespan_years": _("Customer lifespan"),
+            "repeat_window_days": _("Repeat window")}.get(code, code)

@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         businesses,
         canvas,
         common,
+        dashboard,
         dream_buyer,
         entry,
         goals,
@@ -43,6 +44,7 @@ def get_routers() -> list[Router]:
         ask.router,
         usp.router,
         entry.router,
+        dashboard.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -741,3 +741,9 @@ class CouponRedemption(Base):
     invoice_id: Mapped[int | None] = mapped_column(
         ForeignKey("invoices.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- KPI engine (SPEC §3.4) ----------------------------------------------------------------
+
+# The dashboard's funnel counts a period's leads by stage and status from this index alone.
+Index("ix_leads_business_day_stage", Lead.business_id, Lead.day, Lead.stage, Lead.status)
