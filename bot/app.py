@@ -152,6 +152,7 @@ def _inline(event_filter: FilterObject) -> None:
 async def build_owner_dispatcher(app: App) -> Dispatcher:
     """The owner bot: middlewares in order, then every feature router."""
     from handlers import errors as error_handlers
+    from handlers.admin import get_routers as admin_routers
     from handlers.filters import PrivateChat
     from handlers.owner import get_routers
 
@@ -183,7 +184,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.message.filter(PrivateChat())
     dp.callback_query.filter(PrivateChat())
     dp.errors.register(error_handlers.on_error)
-    dp.include_routers(*get_routers())
+    dp.include_routers(*admin_routers(), *get_routers())
     dp.index()  # reads the filters as registered, so before they are inlined
     run_sync_filters_inline(dp)
     return dp

@@ -10,6 +10,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.app import App, build_owner_dispatcher, make_bot
 from bot.commands import set_default_commands
+from bot.outbox import OutboxSender
 from bot.polling import InboxPoller
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,16 @@ async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     return bot, dp
 
 
+def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
+    """The outbox sender for these bots (the owner bot first), with broadcast progress."""
+    from handlers.admin.broadcast import BroadcastProgress
+
+    owner_id = next(iter(bots))
+    return OutboxSender(app.sessionmaker, bots, rate=app.settings.outbox_rate,
+                        users_bot_id=owner_id,
+                        tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)])
+
+
 async def run_polling(app: App, token: str) -> None:
     """Embedded production: polling plus the in-process scheduler."""
     from bot.scheduler import build_scheduler
@@ -37,9 +48,13 @@ async def run_polling(app: App, token: str) -> None:
         loop.add_signal_handler(sig, poller.stop)
     scheduler = build_scheduler(app)
     scheduler.start()
+    sender = make_outbox_sender(app, {bot.id: bot})
+    sending = asyncio.create_task(sender.run())
     try:
         await poller.run()
     finally:
+        sender.stop()
+        await sending
         scheduler.shutdown(wait=False)
         await bot.session.close()
         await app.close()
