@@ -8,9 +8,8 @@ import signal
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import App, build_owner_dispatcher, make_bot
+from bot.app import App, build_owner_dispatcher, make_bot, make_outbox_sender
 from bot.commands import set_default_commands
-from bot.outbox import OutboxSender
 from bot.polling import InboxPoller
 
 log = logging.getLogger(__name__)
@@ -25,16 +24,6 @@ async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     await set_default_commands(bot, app.i18n)
     log.info("owner bot @%s ready", me.username)
     return bot, dp
-
-
-def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
-    """The outbox sender for these bots (the owner bot first), with broadcast progress."""
-    from handlers.admin.broadcast import BroadcastProgress
-
-    owner_id = next(iter(bots))
-    return OutboxSender(app.sessionmaker, bots, rate=app.settings.outbox_rate,
-                        users_bot_id=owner_id,
-                        tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)])
 
 
 async def run_polling(app: App, token: str) -> None:

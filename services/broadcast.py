@@ -99,7 +99,7 @@ def build_payload(*, text: str | None, photo_file_id: str | None,
     return outbox.text_payload(text, reply_markup=markup)
 
 
-def _recipients(segment: Segment) -> Select[tuple[int]]:
+def _recipients(segment: Segment) -> Select[Any]:
     now = utcnow()
     query = select(User.id).where(
         User.status == "active",
@@ -177,7 +177,8 @@ async def active(session: AsyncSession) -> list[Progress]:
 
 
 def _progress(broadcast: Broadcast, counts: outbox.BatchCounts) -> Progress:
-    return Progress(id=broadcast.id, bot_id=broadcast.bot_id, locale=broadcast.locale, status=broadcast.status,
+    return Progress(id=broadcast.id, bot_id=broadcast.bot_id, locale=broadcast.locale,
+                    status=broadcast.status,
                     total=broadcast.total, sent=counts.sent, blocked=counts.blocked,
                     failed=counts.failed, remaining=counts.remaining,
                     progress_chat_id=broadcast.progress_chat_id,
