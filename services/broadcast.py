@@ -107,7 +107,7 @@ def _recipients(segment: Segment) -> Select[Any]:
     if segment.kind == "plan":
         query = query.join(Subscription, Subscription.user_id == User.id).join(
             Plan, Plan.id == Subscription.plan_id).where(
-            and_(Plan.code == segment.value, Subscription.status.in_(("trial", "active"))))
+            and_(Plan.code == segment.value, Subscription.status.in_(("trialing", "active", "past_due"))))
     elif segment.kind == "language":
         query = query.where(User.language == segment.value)
     elif segment.kind == "inactive":
