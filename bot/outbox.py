@@ -248,6 +248,10 @@ class OutboxSender:
     async def _send(self, key: ChatKey, item: Claimed) -> None:
         async with self._slots:
             outcome = await self._deliver(key, item)
+        # counted from the reply as well: Telegram measures arrivals, and a slow request
+        # must not bring the next one closer than the interval
+        self._ready_at[key] = max(self._ready_at.get(key, 0.0),
+                                  time.monotonic() + self.per_chat_interval)
         self._inflight.discard(key)
         if outcome is None:  # 429: back to the front of its chat's queue
             self._queues.setdefault(key, deque()).appendleft(item)
