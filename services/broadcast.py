@@ -26,6 +26,7 @@ INACTIVE_DAYS = (7, 30, 90)
 MAX_BUTTONS = 3
 ENQUEUE_CHUNK = 1000
 KIND = "broadcast"
+LIVE_SUBSCRIPTIONS = ("trialing", "active", "past_due")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def _recipients(segment: Segment) -> Select[Any]:
     if segment.kind == "plan":
         query = query.join(Subscription, Subscription.user_id == User.id).join(
             Plan, Plan.id == Subscription.plan_id).where(
-            and_(Plan.code == segment.value, Subscription.status.in_(("trialing", "active", "past_due"))))
+            and_(Plan.code == segment.value, Subscription.status.in_(LIVE_SUBSCRIPTIONS)))
     elif segment.kind == "language":
         query = query.where(User.language == segment.value)
     elif segment.kind == "inactive":
