@@ -148,6 +148,7 @@ class OutboxSender:
         self._recent_429: deque[float] = deque()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._closing = False
         self.sent = 0  # counters of this run, for logs and benchmarks
         self.retried = 0
 
@@ -166,6 +167,7 @@ class OutboxSender:
 
     async def run(self, *, until_idle: bool = False) -> None:
         """Send until :meth:`stop` (or, with ``until_idle``, until nothing is pending)."""
+        self._closing = False
         await self.recover()
         flusher = asyncio.create_task(self._flush_loop())
         ticker = asyncio.create_task(self._tick_loop()) if self.tickers else None
@@ -321,7 +323,8 @@ class OutboxSender:
             self._outcomes[:0] = outcomes
 
     async def _flush_loop(self) -> None:
-        while True:
+        # never cancelled mid-write (its results would be lost): it ends at the next wake-up
+        while not self._closing:
             await asyncio.sleep(self.flush_interval)
             await self._flush()
 
@@ -342,11 +345,12 @@ class OutboxSender:
                         ticker: asyncio.Task[None] | None) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        for task in (flusher, ticker):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        self._closing = True
+        await flusher
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
         # never attempted in this run: back to pending with the claim's attempt undone
         for queue in self._queues.values():
             for item in queue:
