@@ -28,6 +28,7 @@ from bot.middlewares import (
     PermissionMiddleware,
     ThrottlingMiddleware,
 )
+from bot.outbox import OutboxSender
 from bot.routing import IndexedDispatcher
 from bot.storage import SqlStorage, key_builder
 from services import maintenance, plans
@@ -192,3 +193,13 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.index()  # reads the filters as registered, so before they are inlined
     run_sync_filters_inline(dp)
     return dp
+
+
+def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
+    """The outbox sender for these bots (the owner bot first), with broadcast progress."""
+    from handlers.admin.broadcast import BroadcastProgress
+
+    owner_id = next(iter(bots))
+    return OutboxSender(app.sessionmaker, bots, rate=app.settings.outbox_rate,
+                        users_bot_id=owner_id,
+                        tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)])

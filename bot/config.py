@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Per-user flood control: at most this many updates in the window, then a short pause.
     flood_rate: int = Field(default=8, ge=1)
     flood_window_seconds: float = Field(default=3.0, gt=0)
+    # Outbox sender: messages per second over all chats (Telegram's broadcast limit is ~30).
+    outbox_rate: float = Field(default=30.0, gt=0)
 
     # Payments (PROTOCOLS.md §1–3) and the aiohttp server their callbacks reach.
     payme_merchant_id: str | None = None

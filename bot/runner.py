@@ -8,7 +8,7 @@ import signal
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import App, build_owner_dispatcher, make_bot
+from bot.app import App, build_owner_dispatcher, make_bot, make_outbox_sender
 from bot.commands import set_default_commands
 from bot.polling import InboxPoller
 
@@ -42,9 +42,13 @@ async def run_polling(app: App, token: str) -> None:
         from bot.web import start_web
 
         web_runner = await start_web(app, app.settings.web_host, app.settings.web_port)
+    sender = make_outbox_sender(app, {bot.id: bot})
+    sending = asyncio.create_task(sender.run())
     try:
         await poller.run()
     finally:
+        sender.stop()
+        await sending
         if web_runner is not None:
             await web_runner.cleanup()
         scheduler.shutdown(wait=False)

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import logging
+import random
 import re
 import secrets
 import time
@@ -351,6 +352,13 @@ class BotAPIEmulator:
         self._file_paths: dict[tuple[int, str], StoredFile] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._flood_limit: int | None = None
+        self._global_rate: float | None = None
+        self._global_tokens = 0.0
+        self._global_capacity = 0.0
+        self._global_last = 0.0
+        self._random_faults: tuple[float, float, int] | None = None
+        self._random = random.Random(0)
+        self.injected: dict[str, int] = {"429": 0, "403": 0, "rate_limited": 0}
         self._ids = itertools.count(1)
         self._user_ids = itertools.count(100_000_001)
         self._runner: web.AppRunner | None = None
@@ -576,6 +584,55 @@ class BotAPIEmulator:
     def set_flood_limit(self, per_chat_per_second: int | None = None) -> None:
         """Answer 429 when a bot sends more than N messages per second to one chat."""
         self._flood_limit = per_chat_per_second
+
+    def set_global_rate(self, per_second: float | None, burst: float | None = None) -> None:
+        """Answer 429 ``retry_after`` when a bot's sends exceed ``per_second`` overall (a token
+        bucket holding ``burst`` sends, one second's worth by default); None turns it off."""
+        self._global_rate = per_second
+        self._global_capacity = burst if burst is not None else (per_second or 0.0)
+        self._global_tokens = self._global_capacity
+        self._global_last = time.monotonic()
+
+    def inject_send_faults(
+        self, *, rate_429: float = 0.0, rate_403: float = 0.0, retry_after: int = 1,
+        seed: int = 0,
+    ) -> None:
+        """Answer a random share of sends with 429 ``retry_after`` or 403 (the user blocks
+        the bot, so later sends to that chat get 403 too); counts in :attr:`injected`."""
+        self._random_faults = (rate_429, rate_403, retry_after) if rate_429 or rate_403 else None
+        self._random = random.Random(seed)
+
+    def add_private_chats(self, token: str, user_ids: Iterable[int]) -> None:
+        """Register many private chats at once (benchmarks: recipients that never write)."""
+        bot = self._bot(token)
+        for user_id in user_ids:
+            if user_id not in bot.chats:
+                info: JsonDict = {"id": user_id, "type": "private", "first_name": "User"}
+                bot.chats[user_id] = ChatState(bot_id=bot.bot_id, chat_id=user_id, info=info)
+
+    def _check_global(self, chat: ChatState) -> None:
+        if self._random_faults is not None:
+            rate_429, rate_403, retry_after = self._random_faults
+            roll = self._random.random()
+            if roll < rate_403:
+                self.injected["403"] += 1
+                chat.blocked = True
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if roll < rate_403 + rate_429:
+                self.injected["429"] += 1
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                               {"retry_after": retry_after})
+        rate = self._global_rate
+        if rate is None:
+            return
+        moment = time.monotonic()
+        self._global_tokens = min(self._global_capacity,
+                                  self._global_tokens + (moment - self._global_last) * rate)
+        self._global_last = moment
+        if self._global_tokens < 1.0:
+            self.injected["rate_limited"] += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._global_tokens -= 1.0
 
     def clear_calls(self) -> None:
         """Forget recorded calls."""
@@ -991,6 +1048,8 @@ class BotAPIEmulator:
         return chat
 
     def _check_flood(self, chat: ChatState) -> None:
+        if self._global_rate is not None or self._random_faults is not None:
+            self._check_global(chat)
         limit = self._flood_limit
         if limit is None:
             return

@@ -15,7 +15,7 @@ from handlers.admin.gate import AdminRateLimit, IsPlatformAdmin
 
 def get_routers() -> list[Router]:
     """The gated admin router and the /support router, to mount before the owner routers."""
-    from handlers.admin import audit, coupons, dashboard, support, tickets, users
+    from handlers.admin import audit, broadcast, coupons, dashboard, support, tickets, users
     from handlers.owner import detached
 
     gate = Router(name="admin")
@@ -26,5 +26,5 @@ def get_routers() -> list[Router]:
     gate.callback_query.middleware(limit)
     gate.include_routers(*(detached(r) for r in (dashboard.router, users.router,
                                                  tickets.router, audit.router,
-                                                 coupons.router)))
+                                                 coupons.router, broadcast.router)))
     return [gate, detached(support.router)]

@@ -46,6 +46,9 @@ class User(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set by the outbox sender on a 403 from the owner bot; a later visit (last_seen_at after
+    # it) means the user is back
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Admin suspension (status "suspended"): ends by itself at ``suspended_until``.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspend_reason: Mapped[str | None] = mapped_column(String(300))
@@ -614,6 +617,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when a sender took it (status "sending"); start-up recovery only touches stale claims,
+    # so a second live sender process keeps its own
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- Admin: support tickets (SPEC §6) ------------------------------------------------------
@@ -747,3 +753,30 @@ class CouponRedemption(Base):
 
 # The dashboard's funnel counts a period's leads by stage and status from this index alone.
 Index("ix_leads_business_day_stage", Lead.business_id, Lead.day, Lead.stage, Lead.status)
+
+
+# ---------------------------------------------------------------- Outbox sender and broadcast
+
+
+class Broadcast(Base):
+    """A platform admin's broadcast: the payload, the segment, and its progress message; the
+    recipients are outbox rows with ``batch = "bc:<id>"``."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)  # the admin's Telegram id
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    locale: Mapped[str] = mapped_column(String(8), default="uz")  # the admin's, for progress
+    # sending / done
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
