@@ -26,6 +26,7 @@ class MenuItem(StrEnum):
     HVCO = "hvco"
     ASK_AI = "ask"
     USP = "usp"
+    DASHBOARD = "dash"
 
 
 class MenuCB(CallbackData, prefix="m1"):

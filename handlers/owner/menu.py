@@ -24,8 +24,9 @@ router = Router(name="menu")
 def main_menu_keyboard() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     items = [
+        (MenuItem.DASHBOARD, _("📊 Dashboard")), (MenuItem.ASK_AI, _("🤖 Ask AI")),
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
-        (MenuItem.ASK_AI, _("🤖 Ask AI")), (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
+        (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
         (MenuItem.OFFERS, _("📦 Offers")), (MenuItem.HVCO, _("🧲 Lead magnets")),
         (MenuItem.USP, _("💡 USP generator")), (MenuItem.GOALS, _("🎯 Goals")),
         (MenuItem.TEAM, _("👥 Team")), (MenuItem.PLAN, _("💳 Plan")),

@@ -23,7 +23,7 @@ from handlers.errors import describe_invalid
 from handlers.owner.dashboard import keyboards, texts
 from handlers.owner.dashboard.callbacks import DashAction, DashboardCB
 from handlers.owner.dashboard.states import AssumptionsSG
-from handlers.ui import NavCB, done_with
+from handlers.ui import MenuCB, MenuItem, NavCB, done_with
 from services import kpi
 from services.charts.dashboard import Bar, CardSpec, render_dashboard, render_kpi
 from services.db.models import Business
@@ -148,6 +148,16 @@ async def on_period(callback: CallbackQuery, callback_data: DashboardCB, bot: Bo
     await callback.answer()
     assert isinstance(callback.message, Message)
     period = await _period(session, business, callback_data.period)
+    await send_dashboard(callback.message, bot, session, business=business, period=period,
+                         locale=locale)
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.DASHBOARD), flags={"perm": BUSINESS})
+async def on_menu_dashboard(callback: CallbackQuery, bot: Bot, session: AsyncSession,
+                            business: Business, locale: str) -> None:
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    period = await _period(session, business, PeriodKind.DAYS_30)
     await send_dashboard(callback.message, bot, session, business=business, period=period,
                          locale=locale)
 

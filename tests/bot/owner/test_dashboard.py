@@ -129,3 +129,13 @@ async def test_assumptions_are_saved(tg: Telegram, db: Database) -> None:
     viewer = (await tg.user(7607).send("/assumptions"))[-1]
     assert "Gross margin: 40%" in viewer.text
     assert viewer.button_texts() == ["🏠 Main menu"]
+
+
+async def test_the_main_menu_opens_the_dashboard(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        await make_owner(s, 7790)
+    user = tg.user(7790)
+    await user.send("/menu")
+    shown = (await user.press("📊 Dashboard"))[-1]
+    assert "Test Biz" in shown.text  # the empty state (no data yet) with its period buttons
+    assert shown.buttons
