@@ -72,8 +72,14 @@ def system_prompt(*, locale: str, instructions: str, facts: str) -> str:
     ])
 
 
+# The Messages API needs at least one user message; one-shot tasks (a persona, a draft) carry
+# everything in the system prompt and send this.
+DO_THE_TASK = "Do the task described in the system prompt now."
+
+
 def messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
-    """Turns as Messages API messages: starts with the user, same-role turns merged."""
+    """Turns as Messages API messages: starts with the user, same-role turns merged; a
+    request without turns gets one user message asking for the task."""
     out: list[dict[str, str]] = []
     for turn in turns:
         text = turn.text.strip()
@@ -83,7 +89,7 @@ def messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
             out[-1]["content"] += "\n\n" + text
         elif out or turn.role == "user":
             out.append({"role": turn.role, "content": text})
-    return out
+    return out or [{"role": "user", "content": DO_THE_TASK}]
 
 
 ASK_INSTRUCTIONS = """\

@@ -448,3 +448,7 @@ async def test_on_text_failures_do_not_stop_the_answer(session: AsyncSession,
     assert reply.source == "ai"
     await asyncio.sleep(0)
     await ai.close()
+
+
+def test_a_one_shot_task_still_sends_a_user_message() -> None:
+    assert prompts.messages([]) == [{"role": "user", "content": prompts.DO_THE_TASK}]
