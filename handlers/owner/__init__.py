@@ -16,6 +16,7 @@ def get_routers() -> list[Router]:
         entry,
         goals,
         hvco,
+        imports,
         menu,
         offers,
         onboarding,
@@ -43,6 +44,7 @@ def get_routers() -> list[Router]:
         ask.router,
         usp.router,
         entry.router,
+        imports.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]
