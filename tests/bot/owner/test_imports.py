@@ -137,7 +137,7 @@ async def test_free_text_in_uzbek_and_russian(tg: Telegram, db: Database) -> Non
     async with db.sessionmaker() as s:  # nothing before the owner confirms
         assert await marketing.list_spend(s, business_id=uz.id) == []
     saved = await user.press(1)
-    assert saved[-1].text.startswith("✅")
+    assert saved[-2].text.startswith("✅") and "Instagram" in saved[-1].text  # new channel
     assert (await _stats(db, uz.id))["spend"] == 500_000
     russian = tg.user(7306, language_code="ru")
     card = (await russian.send("заказ 450 000 от Алишера"))[-1]
