@@ -51,8 +51,8 @@ class EntryDraft(BaseModel):
     source: str = "rules"
 
     def proposal(self) -> Proposal:
-        return Proposal(EntryKind(self.kind), date.fromisoformat(self.day), self.amount, self.channel, self.name,
-                        self.phone, self.source)
+        return Proposal(EntryKind(self.kind), date.fromisoformat(self.day), self.amount,
+                        self.channel, self.name, self.phone, self.source)
 
 
 DRAFT = DraftSlot("text_entry", EntryDraft)

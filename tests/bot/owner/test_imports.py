@@ -33,10 +33,10 @@ async def _stats(db: Database, business_id: int) -> dict[str, int]:
     return {m: sum(v[m] for v in cells.values()) for m in aggregates.METRICS}
 
 
-SPEND_CSV = ("Date;Where;Amount;Clicks\n"
-             "01.11.2026;insta;500 000;120\n"
-             "02.11.2026;telegram;1,2 mln;\n"
-             "03.11.2026;myspace;100000;\n").encode()
+SPEND_CSV = (b"Date;Where;Amount;Clicks\n"
+             b"01.11.2026;insta;500 000;120\n"
+             b"02.11.2026;telegram;1,2 mln;\n"
+             b"03.11.2026;myspace;100000;\n")
 
 
 async def test_csv_preview_remap_import(tg: Telegram, db: Database) -> None:
