@@ -33,6 +33,7 @@ COMMANDS = (
     ("orders", N_("Orders and refunds")),
     ("customers", N_("Customers and their totals")),
     ("channels", N_("Marketing channels")),
+    ("import", N_("Import from a CSV or Excel file")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

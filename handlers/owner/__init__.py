@@ -17,6 +17,7 @@ def get_routers() -> list[Router]:
         entry,
         goals,
         hvco,
+        imports,
         menu,
         offers,
         onboarding,
@@ -45,6 +46,7 @@ def get_routers() -> list[Router]:
         usp.router,
         entry.router,
         dashboard.router,
+        imports.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

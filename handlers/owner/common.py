@@ -7,9 +7,12 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.permissions import PUBLIC
+from handlers.owner.imports import text_entry
 from handlers.ui import MenuCB, MenuItem, home_button
+from services.ai import AIGateway
 from services.db.models import Business
 
 router = Router(name="common")
@@ -34,6 +37,8 @@ def help_text() -> str:
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),
+        _("/import — load spend, leads, orders or customers from a CSV or Excel file; or "
+          "just write “kecha instagramga 500 ming sarfladim”"),
         _("/team — team and roles"),
         _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),
@@ -74,9 +79,14 @@ async def cmd_cancel(message: Message, state: FSMContext, business: Business | N
 
 
 @fallback_router.message(StateFilter(None), flags={"perm": PUBLIC})
-async def on_unexpected(message: Message, business: Business | None) -> None:
+async def on_unexpected(message: Message, state: FSMContext, session: AsyncSession,
+                        business: Business | None, locale: str,
+                        ai: AIGateway | None = None) -> None:
     if business is None:
         await message.answer(_("Send /start to set up your business."))
+    elif message.text and await text_entry.propose(message, state, session, ai,
+                                                   business=business, locale=locale):
+        return  # "bugun instagramga 500 ming sarfladim": a proposed entry to confirm
     else:
         await message.answer(_("I didn't get that. /menu opens the main menu, /help lists "
                                "what I can do."))
