@@ -17,12 +17,14 @@ def get_routers() -> list[Router]:
         entry,
         goals,
         hvco,
+        insights,
         menu,
         offers,
         onboarding,
         plan,
         profile,
         settings,
+        strategy,
         team,
         usp,
     )
@@ -45,6 +47,8 @@ def get_routers() -> list[Router]:
         usp.router,
         entry.router,
         dashboard.router,
+        insights.router,
+        strategy.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]
