@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import goals as goals_service
 from services import kpi, marketing, plans
 from services.billing.invoices import InvoiceStatus
 from services.db.base import utcnow
