@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
+from bot.insight_jobs import evaluate_tick
 from services import maintenance
 from services.billing import subscriptions
 
@@ -72,4 +73,11 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
                       max_instances=1, coalesce=True)
     scheduler.add_job(purge_job, "cron", hour=21, minute=30, id="billing_retention_purge",
                       max_instances=1, coalesce=True)  # 02:30 in Tashkent
+
+    async def insights_job() -> None:
+        log.info("insights: %s", await evaluate_tick(app))
+
+    # Every 10 minutes, a sixth of the businesses each time: each one hourly (insight_jobs).
+    scheduler.add_job(insights_job, "cron", minute="*/10", id="insights_evaluate",
+                      max_instances=1, coalesce=True)
     return scheduler

@@ -18,12 +18,14 @@ def get_routers() -> list[Router]:
         goals,
         hvco,
         imports,
+        insights,
         menu,
         offers,
         onboarding,
         plan,
         profile,
         settings,
+        strategy,
         team,
         usp,
     )
@@ -47,6 +49,8 @@ def get_routers() -> list[Router]:
         entry.router,
         dashboard.router,
         imports.router,
+        insights.router,
+        strategy.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -31,6 +31,7 @@ def help_text() -> str:
         _("/canvas — 1-page marketing canvas"),
         _("/goals — goals and progress"),
         _("/dashboard — dashboard, /kpi cac — one KPI, /assumptions — CLV inputs"),
+        _("/insights — alerts, /strategy — monthly plan, /diagnostics — score and action plan"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),

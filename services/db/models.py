@@ -780,3 +780,49 @@ class Broadcast(Base):
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Insights and monthly strategy (SPEC §3.7) ---------------------------------------------
+
+
+class Insight(Base):
+    """One fired insight rule: structured numbers (rendered in the reader's language), its
+    status new → seen → done / dismissed, and when it was pushed. ``slot`` (hours since the
+    epoch // 24) with the unique constraint keeps a racing twin of a trigger out."""
+
+    __tablename__ = "insights"
+    __table_args__ = (
+        Index("ix_insights_business_trigger_created", "business_id", "trigger_key",
+              "created_at"),
+        UniqueConstraint("business_id", "trigger_key", "slot"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(8))  # critical / high / medium / low
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    numbers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trigger_key: Mapped[str] = mapped_column(String(100))
+    slot: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Strategy(Base):
+    """The business's plan for one month (``YYYY-MM``): goals, channels, weekly content,
+    offers and budget split in ``plan``; ``checkins`` holds the weekly comparisons."""
+
+    __tablename__ = "strategies"
+    __table_args__ = (UniqueConstraint("business_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(8), default="rules")  # ai / rules
+    revisions: Mapped[int] = mapped_column(Integer, default=0)
+    checkins: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
