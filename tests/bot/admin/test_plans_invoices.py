@@ -70,7 +70,7 @@ async def test_admin_in_russian_creates_a_plan(tg: Telegram, db: Database) -> No
     assert bad[-1].text.startswith("Отправьте ровно четыре строки")
     created = await admin.send("pro\nPro\n1 500 000\n14400000")
     assert created[0].text == "✅ Тариф создан: Pro."
-    assert "Месячная цена: 1 500 000 сум" in created[-1].text
+    assert "Месячная цена: 1\xa0500\xa0000 сум" in created[-1].text
     async with db.sessionmaker() as s:
         pro = await plans.get_plan(s, "pro")
         growth = await plans.get_plan(s, PlanCode.GROWTH)
