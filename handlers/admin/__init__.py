@@ -15,7 +15,17 @@ from handlers.admin.gate import AdminRateLimit, IsPlatformAdmin
 
 def get_routers() -> list[Router]:
     """The gated admin router and the /support router, to mount before the owner routers."""
-    from handlers.admin import audit, broadcast, coupons, dashboard, support, tickets, users
+    from handlers.admin import (
+        audit,
+        broadcast,
+        coupons,
+        dashboard,
+        invoices,
+        plans,
+        support,
+        tickets,
+        users,
+    )
     from handlers.owner import detached
 
     gate = Router(name="admin")
@@ -26,5 +36,6 @@ def get_routers() -> list[Router]:
     gate.callback_query.middleware(limit)
     gate.include_routers(*(detached(r) for r in (dashboard.router, users.router,
                                                  tickets.router, audit.router,
-                                                 coupons.router, broadcast.router)))
+                                                 coupons.router, broadcast.router,
+                                                 plans.router, invoices.router)))
     return [gate, detached(support.router)]

@@ -39,3 +39,31 @@ class SupportAction(StrEnum):
 class SupportCB(CallbackData, prefix="sup1"):
     action: SupportAction
     id: int = 0
+
+
+class PlanAdminAction(StrEnum):
+    LIST = "ls"
+    OPEN = "o"  # plan ``id``
+    EDIT = "e"  # ``value`` a limit key or a price field
+    ON = "on"
+    OFF = "off"
+    NEW = "new"  # a new plan copying plan ``id``
+
+
+class PlanAdminCB(CallbackData, prefix="apl1"):
+    action: PlanAdminAction
+    id: int = 0
+    value: str = ""
+
+
+class InvoiceAdminAction(StrEnum):
+    LIST = "ls"  # ``status`` filter ("" = all), ``page``
+    OPEN = "o"  # invoice ``id``
+    RESEND = "rs"
+
+
+class InvoiceAdminCB(CallbackData, prefix="ainv1"):
+    action: InvoiceAdminAction
+    id: int = 0
+    status: str = ""
+    page: int = 0

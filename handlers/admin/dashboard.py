@@ -1,4 +1,4 @@
-"""/admin: the platform dashboard image and numbers; /invoices."""
+"""/admin: the platform dashboard image and numbers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import babel_locale, day, money, number
 from bot.middlewares.permissions import PUBLIC
-from handlers.admin.texts import duration, subscription_status
+from handlers.admin.texts import duration
 from handlers.ui import h
-from services.admin import accounts, metrics, support
+from services.admin import metrics, support
 from services.charts.admin import render_dashboard
 
 router = Router(name="admin.dashboard")
@@ -65,6 +65,7 @@ def dashboard_text(d: metrics.Dashboard, response: str, locale: str) -> str:
                      f"{day(user.created_at.date(), locale)}")
     lines += ["", _("/users, /businesses — search · /tickets — support · /invoices — billing "
                     "· /audit — activity log")]
+    lines.append(_("/plans — prices and limits"))
     return "\n".join(lines)
 
 
@@ -83,19 +84,3 @@ async def cmd_admin(message: Message, session: AsyncSession, locale: str) -> Non
     await message.answer(
         dashboard_text(data, duration(average, locale) if average else "—", locale))
 
-
-@router.message(Command("invoices"), flags={"perm": PUBLIC})
-async def cmd_invoices(message: Message, session: AsyncSession, locale: str) -> None:
-    rows = await accounts.list_invoices(session)
-    lines = [_("🧾 <b>Billing</b> — latest subscriptions"), ""]
-    for row in rows:
-        cycle = _("yearly") if row.cycle == "yearly" else _("monthly")
-        end = day(row.period_end.date(), locale) if row.period_end else "—"
-        lines.append(_("• {name} (<code>{id}</code>): {plan}, {cycle}, {amount} — {status}, "
-                       "until {end}").format(
-            name=h(row.user_name), id=row.user_id, plan=h(row.plan), cycle=cycle,
-            amount=money(row.amount, locale), status=subscription_status(row.status),
-            end=end))
-    if not rows:
-        lines.append(_("No subscriptions yet."))
-    await message.answer("\n".join(lines))

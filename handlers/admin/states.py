@@ -11,3 +11,8 @@ class AdminSG(StatesGroup):
 class SupportSG(StatesGroup):
     subject = State()
     text = State()
+
+
+class PlansSG(StatesGroup):
+    value = State()  # a typed limit or price
+    new_plan = State()  # code, name, monthly and yearly price, one per line

@@ -10,8 +10,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, plans
+from services.billing.invoices import addon_price
 from services.db.base import utcnow
-from services.db.models import AuditLog, Business, Membership, Subscription, User
+from services.db.models import AuditLog, Business, Invoice, Membership, Subscription, User
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.validation import clean_text
 
@@ -285,32 +286,78 @@ async def extend_trial(session: AsyncSession, *, admin_id: int, business_id: int
     return sub
 
 
+INVOICE_PAGE = 10
+INVOICE_STATUSES = ("paid", "pending", "failed", "refunded")
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceRow:
-    """One billing line as the existing tables know it (the billing module adds invoices)."""
+    """One billing invoice as the admin list shows it."""
 
+    id: int
+    number: str
     user_id: int
     user_name: str
     plan: str
-    cycle: str
+    total: int
     status: str
-    amount: int
-    period_end: datetime | None
+    created_at: datetime
+    paid_at: datetime | None
 
 
-async def list_invoices(session: AsyncSession, *, limit: int = 20) -> list[InvoiceRow]:
-    """The latest subscriptions with what each bills per cycle, newest change first."""
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    rows: list[InvoiceRow]
+    page: int
+    pages: int
+    total: int
+
+
+async def list_invoices(session: AsyncSession, *, status: str | None = None, page: int = 0,
+                        per_page: int = INVOICE_PAGE) -> InvoicePage:
+    """Billing invoices, newest first, optionally of one status, one page at a time
+    (a page past the end shows the last one)."""
+    if status is not None and status not in INVOICE_STATUSES:
+        raise InvalidInput(field="status", reason="choice")
+    where = [] if status is None else [Invoice.status == status]
+    total = int(await session.scalar(select(func.count()).select_from(Invoice).where(*where))
+                or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(0, page), pages - 1)
     rows = await session.execute(
-        select(Subscription, User).join(User, User.id == Subscription.user_id)
-        .order_by(Subscription.updated_at.desc(), Subscription.id.desc()).limit(limit))
-    result = []
-    for sub, user in rows:
-        amount = (sub.plan.price_yearly if sub.billing_cycle == "yearly"
-                  else sub.plan.price_monthly) or 0
-        result.append(InvoiceRow(user_id=user.id, user_name=_name(user), plan=sub.plan.name,
-                                 cycle=sub.billing_cycle, status=sub.status, amount=amount,
-                                 period_end=sub.current_period_end))
-    return result
+        select(Invoice, User).join(User, User.id == Invoice.user_id).where(*where)
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .offset(page * per_page).limit(per_page))
+    return InvoicePage(rows=[InvoiceRow(
+        id=inv.id, number=inv.number or str(inv.id), user_id=user.id, user_name=_name(user),
+        plan=inv.plan.name, total=inv.total, status=inv.status, created_at=inv.created_at,
+        paid_at=inv.paid_at) for inv, user in rows], page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One line of an invoice: ``kind`` plan / addon / discount, amount in so'm."""
+
+    kind: str
+    quantity: int
+    amount: int
+
+
+async def invoice_lines(session: AsyncSession, *, invoice_id: int) -> list[InvoiceLine]:
+    """What the invoice's subtotal is made of, then its discount."""
+    invoice = await session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound(entity="invoice", id=invoice_id)
+    addon_total = 0
+    if invoice.addons:
+        addon_total = min(invoice.subtotal,
+                          addon_price(invoice.plan, invoice.cycle) * invoice.addons)
+    lines = [InvoiceLine(kind="plan", quantity=1, amount=invoice.subtotal - addon_total)]
+    if addon_total:
+        lines.append(InvoiceLine(kind="addon", quantity=invoice.addons, amount=addon_total))
+    if invoice.discount:
+        lines.append(InvoiceLine(kind="discount", quantity=1, amount=-invoice.discount))
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
