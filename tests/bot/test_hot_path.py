@@ -62,6 +62,28 @@ async def test_read_only_updates_are_free_once_warm(tg: Telegram, db: Database) 
     assert await _count(db) == 1
 
 
+async def test_plain_chatter_is_free_once_warm(tg: Telegram, db: Database) -> None:
+    """Idle text reaches the fallback (which first asks the free-text entry parser) without
+    a database read: the throughput benchmark sends exactly this."""
+    async with db.sessionmaker() as s:
+        await make_owner(s, 3002)
+    user = tg.user(3002)
+    await user.send("/start")  # the first contact writes (last seen): a cache miss after it
+    await user.send("hello")
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(tg.app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        again = await user.send("hello there")
+    finally:
+        event.remove(tg.app.engine.sync_engine, "before_cursor_execute", record)
+    assert "I didn't get that" in again[0].text
+    assert all("inbox_updates" in s for s in statements), statements
+
+
 async def test_cached_member_sees_role_and_name_changes_at_once(tg: Telegram,
                                                                 db: Database) -> None:
     async with db.sessionmaker() as s:

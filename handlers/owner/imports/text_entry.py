@@ -4,7 +4,7 @@ then the AI when configured and the rules are unsure); a proposal is shown with 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -61,9 +61,15 @@ DRAFT = DraftSlot("text_entry", EntryDraft)
 async def read_entry(text: str, session: AsyncSession, ai: AIGateway | None, *,
                      business: Business, locale: str) -> Proposal | None:
     """Rules first; the model only when the rules are unsure and a key is configured."""
+    # Whether it is an entry at all does not depend on the calendar: decide that first, so
+    # ordinary chatter costs no database read (the business's "today" needs one).
+    maybe = entry_parser.parse(text, today=datetime.now(UTC).date())
+    use_ai = ai is not None and ai.enabled and entry_parser.needs_ai(text)
+    if maybe is None and not use_ai:
+        return None
     today = await sales.business_today(session, business_id=business.id)
     proposal = entry_parser.parse(text, today=today)
-    if proposal is not None or ai is None or not ai.enabled or not entry_parser.needs_ai(text):
+    if proposal is not None or not use_ai or ai is None:
         return proposal
     request = entry_parser.ai_request(text, business_id=business.id, locale=locale,
                                       today=today)
