@@ -747,3 +747,34 @@ class CouponRedemption(Base):
 
 # The dashboard's funnel counts a period's leads by stage and status from this index alone.
 Index("ix_leads_business_day_stage", Lead.business_id, Lead.day, Lead.stage, Lead.status)
+
+
+# --- Scheduled reports (SPEC §3.8) ---------------------------------------------------------
+
+
+class ReportRun(Base):
+    """One scheduled report (kind and period) queued for a business: the scheduler skips
+    businesses that already have this period's run; outbox dedup keys guard each message."""
+
+    __tablename__ = "report_runs"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # daily/weekly/...
+    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026-W48
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportOptIn(Base):
+    """A member's choice about scheduled reports: members get them when enabled; the owner
+    gets them unless disabled."""
+
+    __tablename__ = "report_opt_ins"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
