@@ -20,6 +20,7 @@ COMMANDS = (
     ("goals", N_("Goals and progress")),
     ("dashboard", N_("Dashboard: revenue, leads, CAC, ROI")),
     ("kpi", N_("One KPI in detail")),
+    ("report", N_("Reports: daily, weekly, monthly, quarterly; PDF and Excel")),
     ("dreambuyer", N_("Dream Buyer avatars")),
     ("offer", N_("Offer Builder")),
     ("hvco", N_("Lead magnets (HVCO)")),

@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
+from bot.report_jobs import queue_due_reports
 from services import maintenance
 from services.billing import subscriptions
 
@@ -72,4 +73,11 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
                       max_instances=1, coalesce=True)
     scheduler.add_job(purge_job, "cron", hour=21, minute=30, id="billing_retention_purge",
                       max_instances=1, coalesce=True)  # 02:30 in Tashkent
+
+    async def reports_job() -> None:
+        log.info("queued %d scheduled report messages", await queue_due_reports(app))
+
+    # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
+    scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
+                      max_instances=1, coalesce=True)
     return scheduler

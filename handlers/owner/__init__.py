@@ -22,6 +22,7 @@ def get_routers() -> list[Router]:
         onboarding,
         plan,
         profile,
+        reports,
         settings,
         team,
         usp,
@@ -45,6 +46,7 @@ def get_routers() -> list[Router]:
         usp.router,
         entry.router,
         dashboard.router,
+        reports.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

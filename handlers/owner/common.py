@@ -28,6 +28,8 @@ def help_text() -> str:
         _("/canvas — 1-page marketing canvas"),
         _("/goals — goals and progress"),
         _("/dashboard — dashboard, /kpi cac — one KPI, /assumptions — CLV inputs"),
+        _("/report weekly — a report with 📄 PDF and 📊 Excel; /report settings — scheduled "
+          "reports"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),

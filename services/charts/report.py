@@ -9,7 +9,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from services.charts.dashboard import ARROWS, REVENUE_COLOR, SPEND_COLOR, TONE_COLORS, Bar, CardSpec
+from services.charts.dashboard import (
+    ARROWS,
+    REVENUE_COLOR,
+    SPEND_COLOR,
+    TONE_COLORS,
+    Bar,
+    CardSpec,
+)
 from services.charts.render import PALETTE
 
 if TYPE_CHECKING:
@@ -207,8 +214,8 @@ class ReportCanvas:
         self.channels.update(img.channels, img.empty_text, limit=None)
         self.goals.update(img.goals, img.empty_text, limit=100)
         buf = io.BytesIO()
-        self.canvas.print_png(buf, metadata={"Software": None},
-                              pil_kwargs={"compress_level": PNG_COMPRESSION})
+        self.canvas.print_png(  # type: ignore[no-untyped-call]
+            buf, metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESSION})
         return buf.getvalue()
 
 

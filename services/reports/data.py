@@ -40,9 +40,10 @@ class ReportData:
 
     @property
     def top_channel(self) -> ChannelRow | None:
-        """The channel that brought the most revenue (then leads) in the window."""
-        best = next(iter(self.channels), None)
-        return best if best is not None and (best.revenue or best.leads) else None
+        """The channel that brought the most revenue (then leads) in the window; sales not
+        attributed to any channel never count as one."""
+        return next((c for c in self.channels if c.channel_id and (c.revenue or c.leads)),
+                    None)
 
 
 def _period(start: date, end: date, timezone: str) -> Period:
