@@ -165,7 +165,7 @@ def report_image(data: ReportData, locale: str) -> ReportImage:
         series_title=_("Revenue vs spend"), revenue_label=_("Revenue"),
         spend_label=_("Spend"), channels_title=_("Revenue by channel"), channels=channels,
         goals_title=_("Goals"), goals=goals, empty_text=_("No data yet"),
-        footer=_("BiznesPilot · /report for more, 📄 PDF and 📊 Excel"))
+        footer=_("BiznesPilot · /report — the PDF and Excel exports"))
 
 
 def report_png(data: ReportData, locale: str) -> bytes:
