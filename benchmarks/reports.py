@@ -79,6 +79,22 @@ def run_pool(images: list[ReportImage], workers: int) -> float:
     return elapsed
 
 
+def simple_figure() -> bytes:
+    """The brief's yardstick: one small line chart on a fresh figure (≈12/s on one idle core
+    here), to tell how busy the machine was during the run."""
+    import io
+
+    from services.charts.render import new_figure
+
+    fig = new_figure(8, 4.5, dpi=100)
+    ax = fig.add_subplot()
+    ax.plot(range(30), [i * i for i in range(30)])
+    ax.set_title("Revenue")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
 def timed(label: str, count: int, seconds: float) -> None:
     print(f"{label:<44} {count:>6} images  {count / seconds:7.1f} images/s  "
           f"{seconds / count * 1000:6.1f} ms/image")
@@ -106,6 +122,11 @@ def main() -> None:
     for img in base:
         render_report_plain(img)
     timed("plain matplotlib (new figure + savefig)", len(base), time.perf_counter() - start)
+    start = time.perf_counter()
+    for _ in range(args.baseline):
+        simple_figure()
+    timed("yardstick: a simple line chart, new figure", args.baseline,
+          time.perf_counter() - start)
 
 
 if __name__ == "__main__":
