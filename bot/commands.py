@@ -23,6 +23,7 @@ COMMANDS = (
     ("insights", N_("Insights and alerts")),
     ("strategy", N_("Monthly marketing strategy")),
     ("diagnostics", N_("Business diagnostics: score and action plan")),
+    ("report", N_("Reports: daily, weekly, monthly, quarterly; PDF and Excel")),
     ("dreambuyer", N_("Dream Buyer avatars")),
     ("offer", N_("Offer Builder")),
     ("hvco", N_("Lead magnets (HVCO)")),

@@ -10,6 +10,7 @@ from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
 from bot.insight_jobs import evaluate_tick
+from bot.report_jobs import queue_due_reports
 from services import maintenance
 from services.billing import subscriptions
 
@@ -79,5 +80,12 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     # Every 10 minutes, a sixth of the businesses each time: each one hourly (insight_jobs).
     scheduler.add_job(insights_job, "cron", minute="*/10", id="insights_evaluate",
+                      max_instances=1, coalesce=True)
+
+    async def reports_job() -> None:
+        log.info("queued %d scheduled report messages", await queue_due_reports(app))
+
+    # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
+    scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
                       max_instances=1, coalesce=True)
     return scheduler

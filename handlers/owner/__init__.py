@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         onboarding,
         plan,
         profile,
+        reports,
         settings,
         strategy,
         team,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         imports.router,
         insights.router,
         strategy.router,
+        reports.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

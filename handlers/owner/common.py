@@ -32,6 +32,8 @@ def help_text() -> str:
         _("/goals — goals and progress"),
         _("/dashboard — dashboard, /kpi cac — one KPI, /assumptions — CLV inputs"),
         _("/insights — alerts, /strategy — monthly plan, /diagnostics — score and action plan"),
+        _("/report weekly — a report with 📄 PDF and 📊 Excel; /report settings — scheduled "
+          "reports"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),

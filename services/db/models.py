@@ -826,3 +826,34 @@ class Strategy(Base):
     checkins: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Scheduled reports (SPEC §3.8) ---------------------------------------------------------
+
+
+class ReportRun(Base):
+    """One scheduled report (kind and period) queued for a business: the scheduler skips
+    businesses that already have this period's run; outbox dedup keys guard each message."""
+
+    __tablename__ = "report_runs"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # daily/weekly/...
+    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # 2026-W48
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportOptIn(Base):
+    """A member's choice about scheduled reports: members get them when enabled; the owner
+    gets them unless disabled."""
+
+    __tablename__ = "report_opt_ins"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
