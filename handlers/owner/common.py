@@ -23,8 +23,9 @@ def help_text() -> str:
     return "\n".join([
         _("❓ <b>BiznesPilot help</b>"),
         "",
-        _("BiznesPilot is your marketing co-pilot: a profile of your business, a 1-page "
-          "marketing plan, goals, your team — and soon analytics, offers and an AI advisor."),
+        _("BiznesPilot is your marketing co-pilot: your business profile and 1-page "
+          "marketing plan, your ideal customer, offers and lead magnets, your numbers and "
+          "reports, and an AI advisor that knows them all."),
         "",
         _("/menu — main menu"),
         _("/profile — business profile"),
