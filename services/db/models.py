@@ -857,3 +857,88 @@ class ReportOptIn(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- AI sales chatbot (SPEC §3.9) ----------------------------------------------------------
+
+
+class SalesBot(Base):
+    """A business's own Telegram bot that BiznesPilot runs as its sales chatbot.
+
+    The primary key is the Telegram bot id (the number before the colon in the token). The
+    token and the webhook secret are stored encrypted (``services.crypto``).
+    """
+
+    __tablename__ = "sales_bots"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(128), default="")
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    secret_encrypted: Mapped[str] = mapped_column(Text)  # webhook secret_token
+    # active / paused (by the owner) / revoked (Telegram answered 401)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    connected_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SalesConversation(Base):
+    """One customer's conversation with one business bot: funnel stage and hand-off state live
+    here, never in a model prompt."""
+
+    __tablename__ = "sales_conversations"
+    __table_args__ = (
+        UniqueConstraint("bot_id", "customer_chat_id"),
+        Index("ix_sales_conversations_business_updated", "business_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    bot_id: Mapped[int] = mapped_column(ForeignKey("sales_bots.id", ondelete="CASCADE"))
+    customer_chat_id: Mapped[int] = mapped_column(BigInteger)
+    customer_name: Mapped[str] = mapped_column(String(128), default="")
+    customer_username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    # awareness / interest / consideration / intent / purchase / post_purchase (forward only)
+    stage: Mapped[str] = mapped_column(String(16), default="awareness")
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    hvco_id: Mapped[int | None] = mapped_column(ForeignKey("hvcos.id", ondelete="SET NULL"))
+    # none / waiting (flagged, no operator yet) / active (an operator has it)
+    handoff: Mapped[str] = mapped_column(String(16), default="none")
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    handoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handoff_operator_id: Mapped[int | None] = mapped_column(BigInteger)
+    handoff_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    messages_in: Mapped[int] = mapped_column(Integer, default=0)
+    messages_out: Mapped[int] = mapped_column(Integer, default=0)
+    last_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # customer blocked the bot
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # customer sent /stop
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SalesMessage(Base):
+    """A message of a sales conversation, either way: the transcript operators and exports read."""
+
+    __tablename__ = "sales_messages"
+    __table_args__ = (Index("ix_sales_messages_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_conversations.id", ondelete="CASCADE"))
+    # customer / bot / operator
+    author: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    intent: Mapped[str | None] = mapped_column(String(16))
+    # kb / template / ai / fallback / operator / limit / nurture (for author "bot"/"operator")
+    source: Mapped[str | None] = mapped_column(String(16))
+    operator_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
