@@ -9,14 +9,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 
 
+class IntegrationSettings(BaseModel):
+    """Channel integrations (SPEC §4): API base URLs, the Meta app and Google developer
+    credentials, and the shared HTTP behaviour. Env: ``INTEGRATIONS__GRAPH_API_URL`` etc."""
+
+    graph_api_url: str = "https://graph.facebook.com/v21.0"
+    google_ads_api_url: str = "https://googleads.googleapis.com/v21"
+    ga4_api_url: str = "https://analyticsdata.googleapis.com/v1beta"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    # Meta app: lets a long-lived token be exchanged for a fresh one before it expires.
+    meta_app_id: str | None = None
+    meta_app_secret: SecretStr | None = None
+    # Google Ads needs the platform's developer token on every call.
+    google_ads_developer_token: SecretStr | None = None
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+    backoff_base_seconds: float = Field(default=1.0, ge=0)
+    backoff_cap_seconds: float = Field(default=30.0, ge=0)
+    # The circuit breaker: this many failed runs in a row open it for ``breaker_cooldown``
+    # minutes (doubling on every failed trial, up to ``breaker_max_cooldown``).
+    breaker_threshold: int = Field(default=3, ge=1)
+    breaker_cooldown_minutes: int = Field(default=30, ge=1)
+    breaker_max_cooldown_minutes: int = Field(default=24 * 60, ge=1)
+    days_back: int = Field(default=7, ge=1, le=90)  # each sync re-reads this many days
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_nested_delimiter="__")
 
     bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -53,6 +79,8 @@ class Settings(BaseSettings):
     telegram_provider_token: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server
+
+    integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

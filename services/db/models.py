@@ -942,3 +942,83 @@ class SalesMessage(Base):
     source: Mapped[str | None] = mapped_column(String(16))
     operator_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Channel integrations (SPEC §3.3, §4): connections, sync runs, daily metrics -----------
+
+
+class IntegrationConnection(Base):
+    """One business's connection to an external API (instagram, facebook, google_ads, ga4).
+
+    ``credentials_encrypted`` is a JSON object of tokens encrypted with ``services.crypto``.
+    The circuit breaker (``failures``, ``breaker_open_until``) and the run lease
+    (``lease_until``) live on this row so every process sees the same state.
+    """
+
+    __tablename__ = "integration_connections"
+    __table_args__ = (UniqueConstraint("business_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    account_ref: Mapped[str] = mapped_column(String(120))  # IG user / page / customer / property
+    account_name: Mapped[str | None] = mapped_column(String(200))
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marketing_channels.id", ondelete="SET NULL"))
+    credentials_encrypted: Mapped[str] = mapped_column(Text)
+    # active / auth_expired / disconnected
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed runs
+    breaker_open_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a run holds it
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IntegrationSyncRun(Base):
+    """One sync attempt of a connection: when, how it ended and how many items it wrote."""
+
+    __tablename__ = "integration_sync_runs"
+    __table_args__ = (Index("ix_integration_sync_runs_business_started", "business_id",
+                            "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("integration_connections.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16), default="schedule")  # schedule / manual
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # running / ok / error / skipped (breaker open)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(300))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IntegrationDaily(Base):
+    """Per connection, day and key (a campaign id, or "" for the account): the raw daily
+    metrics an API reported (``values``), and the spend entry made from them if any."""
+
+    __tablename__ = "integration_daily"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "day", "key"),
+        Index("ix_integration_daily_business_day", "business_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("integration_connections.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    key: Mapped[str] = mapped_column(String(64), default="")
+    name: Mapped[str | None] = mapped_column(String(200))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    spend_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spend_entries.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

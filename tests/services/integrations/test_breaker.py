@@ -1,0 +1,45 @@
+"""The circuit breaker's states and cool-downs, and the hourly slot spreading (pure logic)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.integrations import Breaker, BreakerPolicy, BreakerState, latest_slot, slot_minute
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+POLICY = BreakerPolicy(threshold=3, cooldown=timedelta(minutes=30),
+                       max_cooldown=timedelta(hours=2))
+
+
+def test_breaker_opens_after_threshold_failures_and_half_opens_after_cooldown() -> None:
+    breaker = Breaker(0, None)
+    for _ in range(2):
+        breaker = breaker.failure(NOW, POLICY)
+        assert breaker.state(NOW) is BreakerState.CLOSED
+    breaker = breaker.failure(NOW, POLICY)
+    assert breaker.state(NOW + timedelta(minutes=29)) is BreakerState.OPEN
+    assert not breaker.allows(NOW + timedelta(minutes=29))
+    assert breaker.state(NOW + timedelta(minutes=30)) is BreakerState.HALF_OPEN
+    assert breaker.success() == Breaker(0, None)
+
+
+def test_a_failed_trial_doubles_the_cooldown_up_to_the_cap() -> None:
+    breaker = Breaker(3, NOW)
+    lengths = []
+    for _ in range(4):
+        breaker = breaker.failure(NOW, POLICY)
+        assert breaker.open_until is not None
+        lengths.append(breaker.open_until - NOW)
+    assert lengths == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=2),
+                       timedelta(hours=2)]
+
+
+def test_slots_spread_businesses_over_the_hour_deterministically() -> None:
+    minutes = [slot_minute(b) for b in range(1, 601)]
+    assert minutes == [slot_minute(b) for b in range(1, 601)]
+    per_minute = [minutes.count(m) for m in range(60)]
+    assert min(per_minute) >= 3 and max(per_minute) <= 20  # 10 a minute on average
+    business = 42
+    at = NOW.replace(minute=slot_minute(business))
+    assert latest_slot(business, at) == at
+    assert latest_slot(business, at - timedelta(seconds=1)) == at - timedelta(hours=1)
