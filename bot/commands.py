@@ -37,6 +37,7 @@ COMMANDS = (
     ("orders", N_("Orders and refunds")),
     ("customers", N_("Customers and their totals")),
     ("channels", N_("Marketing channels")),
+    ("integrations", N_("Instagram, Facebook, Google Ads, GA4: connect and sync")),
     ("import", N_("Import from a CSV or Excel file")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),

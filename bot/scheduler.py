@@ -11,6 +11,7 @@ from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
 from bot.insight_jobs import evaluate_tick
 from bot.report_jobs import queue_due_reports
+from bot.sync_jobs import sync_tick
 from services import maintenance
 from services.billing import subscriptions
 
@@ -87,5 +88,12 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
     scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
+                      max_instances=1, coalesce=True)
+
+    async def integrations_job() -> None:
+        log.info("integration syncs: %s", await sync_tick(app))
+
+    # each business hourly at its own minute (bot.sync_jobs); a tick runs those now due
+    scheduler.add_job(integrations_job, "interval", minutes=5, id="integration_sync",
                       max_instances=1, coalesce=True)
     return scheduler

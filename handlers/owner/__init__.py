@@ -19,6 +19,7 @@ def get_routers() -> list[Router]:
         hvco,
         imports,
         insights,
+        integrations,
         menu,
         offers,
         onboarding,
@@ -53,6 +54,7 @@ def get_routers() -> list[Router]:
         insights.router,
         strategy.router,
         reports.router,
+        integrations.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -41,6 +41,8 @@ def help_text() -> str:
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),
+        _("/integrations — connect Instagram, Facebook, Google Ads and GA4; hourly sync and "
+          "its status"),
         _("/import — load spend, leads, orders or customers from a CSV or Excel file; or "
           "just write “kecha instagramga 500 ming sarfladim”"),
         _("/team — team and roles"),

@@ -26,7 +26,14 @@ from services.integrations.errors import (
     Unavailable,
 )
 from services.integrations.http import Requester
-from services.integrations.types import Account, Credentials, DailyRow, Kind, SyncData
+from services.integrations.types import (
+    Account,
+    Audience,
+    Credentials,
+    DailyRow,
+    Kind,
+    SyncData,
+)
 
 T = TypeVar("T")
 EARLY = timedelta(seconds=60)  # refresh an access token this long before it expires
@@ -272,4 +279,6 @@ class Ga4Client:
             total = reply.get("rowCount")
             if not page or not isinstance(total, int) or offset >= total:
                 break
-        return SyncData(rows=rows, credentials=updated)
+        last = max(rows, key=lambda r: r.day) if rows else None
+        audience = Audience(views=int(last.values["sessions"])) if last else None
+        return SyncData(audience=audience, rows=rows, credentials=updated)

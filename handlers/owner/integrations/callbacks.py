@@ -1,0 +1,17 @@
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class IntegrationAction(StrEnum):
+    CONNECT = "con"
+    SYNC = "sync"
+    DISCONNECT = "dis"  # ask
+    CONFIRM = "yes"  # disconnect confirmed
+    KEEP = "keep"
+    LIST = "list"
+
+
+class IntegrationCB(CallbackData, prefix="int1"):
+    action: IntegrationAction
+    kind: str = ""  # checked against services.integrations.Kind on every press
