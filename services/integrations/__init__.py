@@ -16,6 +16,7 @@ from services.integrations.connections import (
     recent_runs,
     stale_connections,
 )
+from services.integrations.discovery import instagram_competitor
 from services.integrations.errors import (
     AuthExpired,
     BadResponse,
@@ -25,14 +26,44 @@ from services.integrations.errors import (
     Unavailable,
 )
 from services.integrations.factory import ClientConfig, Clients, build_clients
+from services.integrations.meta import CompetitorProfile, MediaItem
 from services.integrations.sync import RunResult, SyncEngine, latest_slot, slot_minute
 from services.integrations.types import CHANNEL_KIND, Account, Kind, SyncData
 
 __all__ = [
-    "CHANNEL_KIND", "Account", "AuthExpired", "BadResponse", "Breaker", "BreakerPolicy",
-    "BreakerState", "CircuitOpen", "ClientConfig", "Clients", "ConnectionView",
-    "IntegrationError", "Kind", "RateLimited", "RunResult", "RunView", "SyncData",
-    "SyncEngine", "Unavailable", "build_clients", "connect", "disconnect", "get_connection",
-    "latest_slot", "list_connections", "parse_account_ref", "parse_client_id", "parse_kind",
-    "parse_secret", "recent_runs", "slot_minute", "stale_connections",
+    "CHANNEL_KIND",
+    "Account",
+    "AuthExpired",
+    "BadResponse",
+    "Breaker",
+    "BreakerPolicy",
+    "BreakerState",
+    "CircuitOpen",
+    "ClientConfig",
+    "Clients",
+    "CompetitorProfile",
+    "ConnectionView",
+    "IntegrationError",
+    "Kind",
+    "MediaItem",
+    "RateLimited",
+    "RunResult",
+    "RunView",
+    "SyncData",
+    "SyncEngine",
+    "Unavailable",
+    "build_clients",
+    "connect",
+    "disconnect",
+    "get_connection",
+    "instagram_competitor",
+    "latest_slot",
+    "list_connections",
+    "parse_account_ref",
+    "parse_client_id",
+    "parse_kind",
+    "parse_secret",
+    "recent_runs",
+    "slot_minute",
+    "stale_connections",
 ]

@@ -38,7 +38,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before retry ``attempt`` (1-based): the server's Retry-After when it
-        gave one (capped), else full jitter over ``base * 2**(attempt-1)``."""
+        gave one, else full jitter over ``base * 2**(attempt-1)``, never more than ``cap``."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.cap)
         return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
@@ -109,6 +109,8 @@ class Requester:
             if not isinstance(error, RateLimited | Unavailable) or attempt >= \
                     self.policy.max_retries:
                 raise error
+            if retry_after is not None and retry_after > self.policy.cap:
+                raise error  # asked to come back later than we wait: the next run will
             attempt += 1
             await self.sleep(self.policy.delay(attempt, retry_after, rng))
 

@@ -175,6 +175,20 @@ async def test_retries_give_up_with_a_typed_error(graph: FakeGraph) -> None:
     assert len(sleeps) == 4  # two retries each for the 5xx and the rate limit, none after
 
 
+async def test_a_retry_after_longer_than_the_cap_is_not_waited_out(graph: FakeGraph) -> None:
+    sleeps = Sleeps()
+    clients = _clients(graph, sleeps=sleeps)
+    graph.script(Fail(429, {"error": {"message": "slow down", "code": 4}},
+                      {"Retry-After": "3600"}))
+    try:
+        with pytest.raises(RateLimited) as caught:
+            await clients.by_kind[Kind.FACEBOOK].check(account_ref="1050001",
+                                                       credentials={"token": graph.token})
+    finally:
+        await clients.close()
+    assert sleeps == [] and caught.value.params["retry_after"] == 3600.0
+
+
 async def test_unreachable_server_is_unavailable() -> None:
     clients = _clients(sleeps=Sleeps())
     try:

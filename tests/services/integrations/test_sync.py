@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
 from services import aggregates, kpi
 from services.crypto import SecretBox
 from services.db.models import ChannelSnapshot, IntegrationConnection, IntegrationSyncRun
+from services.errors import NotFound
 from services.integrations import (
     BreakerPolicy,
     BreakerState,
@@ -26,6 +28,7 @@ from services.integrations import (
     SyncEngine,
     build_clients,
     connect,
+    instagram_competitor,
     list_connections,
     recent_runs,
     slot_minute,
@@ -149,7 +152,8 @@ async def test_runs_of_one_connection_never_overlap(world: World) -> None:
     world.graph.gate = asyncio.Event()  # the API is slow: the first run waits mid-call
     first = asyncio.create_task(engine.run(ig))
     await world.graph.arrived.wait()
-    assert [(await engine.run(ig)).status for _ in range(2)] == ["busy", "busy"]
+    other_process = world.engine()
+    assert [(await e.run(ig)).status for e in (engine, other_process)] == ["busy", "busy"]
     world.graph.gate.set()
     assert (await first).status == "ok"
     async with world.db.sessionmaker() as s:
@@ -208,6 +212,22 @@ async def test_an_expired_token_shows_as_not_synced_since(world: World) -> None:
         assert stale.status == "auth_expired" and stale.last_success_at == synced_at
         assert await list_connections(s, business_id=other.id, now=world.clock()) == []
     assert await engine.due() == []
+
+
+async def test_competitors_read_through_the_owners_instagram_connection(world: World) -> None:
+    async with world.db.sessionmaker() as s:
+        business = await make_owner(s, 8107)
+        other = await make_owner(s, 8108)
+    world.graph.discoverable["rival"] = IgAccount("rival", 7000, 300,
+                                                  media=media(2, day=TODAY, likes=70))
+    await world.connect(business.id, Kind.INSTAGRAM, "1784140001", {"token": world.graph.token})
+    async with world.db.sessionmaker() as s:
+        rival = await instagram_competitor(s, box=world.box, client=world.clients.instagram,
+                                           business_id=business.id, username="rival")
+        assert (rival.followers, rival.media_count, len(rival.recent)) == (7000, 300, 2)
+        with pytest.raises(NotFound):  # no Instagram connection of its own
+            await instagram_competitor(s, box=world.box, client=world.clients.instagram,
+                                       business_id=other.id, username="rival")
 
 
 async def test_due_connections_follow_each_business_slot(world: World) -> None:
