@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,10 @@ class FakeServer:
         # while set and not open, requests wait at the door (a slow API, deterministically)
         self.gate: asyncio.Event | None = None
         self.arrived = asyncio.Event()
+        # a share of requests answered 503 at random (benchmarks: a flaky API)
+        self.flaky = 0.0
+        self.flaked = 0
+        self._rng = random.Random(5)
 
     def script(self, *failures: Fail) -> None:
         """The next requests get these answers, in order."""
@@ -77,6 +82,9 @@ class FakeServer:
         self.arrived.set()
         if self.gate is not None:
             await self.gate.wait()
+        if self.flaky and self._rng.random() < self.flaky:
+            self.flaked += 1
+            return web.json_response({"error": {"code": 503, "message": "flaky"}}, status=503)
         if self._script:
             fail = self._script.popleft()
             if fail.raw is not None:
