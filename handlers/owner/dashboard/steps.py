@@ -23,6 +23,7 @@ from handlers.errors import describe_invalid
 from handlers.owner.dashboard import keyboards, texts
 from handlers.owner.dashboard.callbacks import DashAction, DashboardCB
 from handlers.owner.dashboard.states import AssumptionsSG
+from handlers.owner.integrations.notice import sync_gaps
 from handlers.ui import MenuCB, MenuItem, NavCB, done_with
 from services import kpi
 from services.charts.dashboard import Bar, CardSpec, render_dashboard, render_kpi
@@ -104,12 +105,16 @@ async def send_dashboard(message: Message, bot: Bot, session: AsyncSession, *,
     if not board.has_data:
         await message.answer(texts.empty_text(business.name),
                              reply_markup=keyboards.period_keyboard(period.kind))
-        return
-    async with ChatActionSender.upload_photo(bot=bot, chat_id=message.chat.id):
-        png = await asyncio.to_thread(_dashboard_png, board, business, locale)
-    await message.answer_photo(BufferedInputFile(png, filename="dashboard.png"),
-                               caption=texts.dashboard_caption(board, business.name, locale),
-                               reply_markup=keyboards.period_keyboard(period.kind))
+    else:
+        async with ChatActionSender.upload_photo(bot=bot, chat_id=message.chat.id):
+            png = await asyncio.to_thread(_dashboard_png, board, business, locale)
+        await message.answer_photo(BufferedInputFile(png, filename="dashboard.png"),
+                                   caption=texts.dashboard_caption(board, business.name,
+                                                                   locale),
+                                   reply_markup=keyboards.period_keyboard(period.kind))
+    gaps = await sync_gaps(session, business_id=business.id, locale=locale)
+    if gaps:  # synced channels that fell behind: say so instead of a silent gap
+        await message.answer(gaps)
 
 
 async def send_kpi(message: Message, bot: Bot, session: AsyncSession, *, business: Business,

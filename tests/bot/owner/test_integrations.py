@@ -84,6 +84,8 @@ async def test_connect_instagram_sync_expire_and_disconnect(
     listed = (await user.send("/integrations"))[-1]
     assert "⚠️ Instagram — @cafe_tashkent: not synced since" in listed.text
     assert "reconnect" in listed.text
+    gap = (await user.send("/dashboard"))[-1]  # the numbers' screen says so too
+    assert "⚠️ Instagram not synced since" in gap.text and "/integrations" in gap.text
 
     ask = (await user.press("🔌 Instagram", message=listed))[-1]
     assert "Disconnect Instagram (@cafe_tashkent)?" in ask.text
