@@ -110,7 +110,7 @@ async def bench(url: str, tmp: Path, businesses: int, flaky: float) -> None:
     async with FakeGraph() as graph, FakeGoogle() as google:
         graph.ig["1784140001"] = IgAccount("cafe", 2000, 120, {
             name: {TODAY - timedelta(days=i): 100 + i for i in range(7)}
-            for name in ("reach", "impressions", "profile_views")},
+            for name in ("reach", "views", "profile_views")},
             media(20, day=TODAY))
         google.customers["1234567890"] = "Ads"
         google.campaign_days = [CampaignDay(str(c), f"Campaign {c}",

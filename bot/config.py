@@ -19,8 +19,8 @@ class IntegrationSettings(BaseModel):
     """Channel integrations (SPEC §4): API base URLs, the Meta app and Google developer
     credentials, and the shared HTTP behaviour. Env: ``INTEGRATIONS__GRAPH_API_URL`` etc."""
 
-    graph_api_url: str = "https://graph.facebook.com/v21.0"
-    google_ads_api_url: str = "https://googleads.googleapis.com/v21"
+    graph_api_url: str = "https://graph.facebook.com/v26.0"
+    google_ads_api_url: str = "https://googleads.googleapis.com/v26"
     ga4_api_url: str = "https://analyticsdata.googleapis.com/v1beta"
     google_token_url: str = "https://oauth2.googleapis.com/token"
     # Meta app: lets a long-lived token be exchanged for a fresh one before it expires.

@@ -27,8 +27,8 @@ from services.integrations.types import IntegrationClient, Kind
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
-    graph_api_url: str = "https://graph.facebook.com/v21.0"
-    google_ads_api_url: str = "https://googleads.googleapis.com/v21"
+    graph_api_url: str = "https://graph.facebook.com/v26.0"
+    google_ads_api_url: str = "https://googleads.googleapis.com/v26"
     ga4_api_url: str = "https://analyticsdata.googleapis.com/v1beta"
     google_token_url: str = "https://oauth2.googleapis.com/token"
     meta_app_id: str | None = None

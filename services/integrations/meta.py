@@ -4,9 +4,16 @@ competitors) and Facebook Page insights.
 Wire facts: ``GET {base}/{id}?fields=…&access_token=…``; insights are
 ``{"data": [{"name", "period", "values": [{"value", "end_time"}]}], "paging": {"next"}}`` and a
 ``period=day`` value's ``end_time`` is the end of its day, so it counts for the day before;
+metrics Instagram serves only as ``metric_type=total_value`` answer ``{"name",
+"total_value": {"value"}}`` for the whole ``since``..``until`` window;
 lists page through ``paging.next`` (an absolute URL). Errors are
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``: code 190 is an
 expired or revoked token, 4/17/32/613 are rate limits, 1/2 are transient.
+
+Metric names follow Meta's 2025 deprecations (``impressions`` → ``views`` on Instagram;
+``page_fans`` → ``page_follows``, ``page_impressions`` → ``page_media_view``,
+``page_engaged_users`` → ``page_post_engagements`` on Pages): the old names now answer an
+"invalid metric" error on every API version.
 """
 
 from __future__ import annotations
@@ -205,7 +212,8 @@ class InstagramClient:
     IG user id); credentials ``{"token", "expires_at"?}``."""
 
     kind = Kind.INSTAGRAM
-    METRICS = "reach,impressions,profile_views,follower_count"
+    SERIES = "reach,follower_count"  # daily time series
+    TOTALS = "views,profile_views"  # total_value only: read for today, kept per day
 
     def __init__(self, graph: GraphApi) -> None:
         self.graph = graph
@@ -218,17 +226,27 @@ class InstagramClient:
 
     async def fetch(self, *, account_ref: str, credentials: Credentials, since: date,
                     until: date) -> SyncData:
-        """Followers and media count now, daily reach/impressions/profile views, and likes
-        and comments of recent media."""
+        """Followers and media count now, daily reach and new followers, today's views and
+        profile views (each hourly run refreshes today's row, so past days keep the last
+        reading of their day), and likes and comments of recent media."""
         refreshed = await self.graph.fresh(credentials)
         token = (refreshed or credentials)["token"]
         profile = await self.graph.get(account_ref, token,
                                        fields="username,followers_count,media_count")
-        series = await self.graph.pages(f"{account_ref}/insights", token, metric=self.METRICS,
+        series = await self.graph.pages(f"{account_ref}/insights", token, metric=self.SERIES,
                                         period="day", since=_unix(since),
                                         until=_unix(until + timedelta(days=1)),
                                         stop=_past(until))
         days = _insight_rows(series, since, until)
+        totals = await self.graph.get(f"{account_ref}/insights", token, metric=self.TOTALS,
+                                      metric_type="total_value", period="day",
+                                      since=_unix(until),
+                                      until=_unix(until + timedelta(days=1)))
+        for metric in totals.get("data") or []:
+            value = (metric.get("total_value") or {}).get("value") if isinstance(
+                metric, dict) else None
+            if value is not None:
+                days[until][str(metric["name"])] = _int(value)
         media = _media(await self.graph.pages(
             f"{account_ref}/media", token, max_pages=MEDIA_PAGES,
             fields="id,timestamp,like_count,comments_count", limit=25))
@@ -241,7 +259,7 @@ class InstagramClient:
         last = days.get(until) or {}
         audience = Audience(members=_int(profile.get("followers_count", 0)),
                             posts=_int(profile.get("media_count", 0)),
-                            views=last.get("impressions"),
+                            views=last.get("views"),
                             interactions=sum(m.likes + m.comments for m in media[:25]))
         rows = [DailyRow(day=day, values=dict(values)) for day, values in sorted(days.items())]
         return SyncData(account_name="@" + str(profile.get("username") or account_ref),
@@ -272,7 +290,7 @@ class FacebookClient:
     page access token)."""
 
     kind = Kind.FACEBOOK
-    METRICS = "page_fans,page_impressions,page_engaged_users"
+    METRICS = "page_follows,page_media_view,page_post_engagements"
 
     def __init__(self, graph: GraphApi) -> None:
         self.graph = graph
@@ -284,20 +302,21 @@ class FacebookClient:
 
     async def fetch(self, *, account_ref: str, credentials: Credentials, since: date,
                     until: date) -> SyncData:
-        """Daily fans, impressions and engaged users, paged through ``paging.next``."""
+        """Daily followers, media views and post engagements, paged through
+        ``paging.next``."""
         refreshed = await self.graph.fresh(credentials)
         token = (refreshed or credentials)["token"]
-        page = await self.graph.get(account_ref, token, fields="name,fan_count")
+        page = await self.graph.get(account_ref, token, fields="name,followers_count")
         series = await self.graph.pages(f"{account_ref}/insights", token, metric=self.METRICS,
                                         period="day", since=_unix(since),
                                         until=_unix(until + timedelta(days=1)),
                                         stop=_past(until))
         days = _insight_rows(series, since, until)
         last = days[max(days)] if days else {}
-        fans = page.get("fan_count")
-        audience = Audience(members=_int(fans) if fans is not None else last.get("page_fans"),
-                            views=last.get("page_impressions"),
-                            interactions=last.get("page_engaged_users"))
+        fans = page.get("followers_count")
+        audience = Audience(members=_int(fans) if fans is not None else last.get("page_follows"),
+                            views=last.get("page_media_view"),
+                            interactions=last.get("page_post_engagements"))
         rows = [DailyRow(day=day, values=dict(values)) for day, values in sorted(days.items())]
         return SyncData(account_name=str(page.get("name") or account_ref), audience=audience,
                         rows=rows, credentials=refreshed)

@@ -61,7 +61,7 @@ class FakeGoogle(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/token", self._token)
-        app.router.add_post("/v21/customers/{cid}/googleAds:searchStream", self._stream)
+        app.router.add_post("/{version}/customers/{cid}/googleAds:searchStream", self._stream)
         app.router.add_post("/v1beta/properties/{pid}:runReport", self._report)
 
     @property
@@ -70,7 +70,7 @@ class FakeGoogle(FakeServer):
 
     @property
     def ads_url(self) -> str:
-        return self.base_url + "/v21"
+        return self.base_url + "/v26"
 
     @property
     def ga4_url(self) -> str:

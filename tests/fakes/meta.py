@@ -5,6 +5,8 @@ Speaks the documented shapes: ``GET /{id}?fields=…`` objects, ``/{id}/insights
 the window on (as Graph does — the client must stop), ``/{id}/media`` with cursor paging,
 ``business_discovery`` field expansion, ``/oauth/access_token`` token exchange, and errors as
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` (190 expired token).
+Metrics deprecated in 2025 (``impressions``, ``page_fans``…) answer error 100, and Instagram's
+total-value-only metrics (``views``, ``profile_views``) need ``metric_type=total_value``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def graph_error(code: int, message: str = "error", status: int = 400,
 
 
 EXPIRED = graph_error(190, "Error validating access token: Session has expired", subcode=463)
+DEPRECATED = frozenset({"impressions", "page_fans", "page_impressions", "page_engaged_users"})
+TOTAL_ONLY = frozenset({"views", "profile_views"})
 
 
 @dataclass
@@ -62,14 +66,14 @@ class FakeGraph(FakeServer):
         self.exchanged = 0
 
     def routes(self, app: web.Application) -> None:
-        app.router.add_get("/v21.0/oauth/access_token", self._exchange)
-        app.router.add_get("/v21.0/{id}/insights", self._insights)
-        app.router.add_get("/v21.0/{id}/media", self._media)
-        app.router.add_get("/v21.0/{id}", self._object)
+        app.router.add_get("/{version}/oauth/access_token", self._exchange)
+        app.router.add_get("/{version}/{id}/insights", self._insights)
+        app.router.add_get("/{version}/{id}/media", self._media)
+        app.router.add_get("/{version}/{id}", self._object)
 
     @property
     def api_url(self) -> str:
-        return self.base_url + "/v21.0"
+        return self.base_url + "/v26.0"
 
     def _auth(self, request: web.Request) -> web.Response | None:
         if request.query.get("access_token") not in self.tokens:
@@ -114,7 +118,7 @@ class FakeGraph(FakeServer):
                       "media_count": acc.media_count}
         elif oid in self.pages:
             page = self.pages[oid]
-            values = {"id": oid, "name": page.name, "fan_count": page.fans}
+            values = {"id": oid, "name": page.name, "followers_count": page.fans}
         else:
             f = graph_error(100, "Unsupported get request.")
             return web.json_response(f.body, status=f.status)
@@ -132,9 +136,21 @@ class FakeGraph(FakeServer):
             return web.json_response(f.body, status=f.status)
         since = datetime.fromtimestamp(int(request.query["since"]), UTC).date()
         until = datetime.fromtimestamp(int(request.query["until"]), UTC).date()
+        names = request.query.get("metric", "").split(",")
+        total = request.query.get("metric_type") == "total_value"
+        bad = [n for n in names if n in DEPRECATED or (n in TOTAL_ONLY and not total)]
+        if bad:
+            f = graph_error(100, "(#100) The value must be a valid insights metric")
+            return web.json_response(f.body, status=f.status)
+        if total:
+            span = [since + timedelta(days=i) for i in range((until - since).days)]
+            return web.json_response({"data": [
+                {"name": n, "period": "day", "title": n, "id": f"{oid}/insights/{n}/day",
+                 "total_value": {"value": sum(source.get(n, {}).get(d, 0) for d in span)}}
+                for n in names]})
         end = min(since + timedelta(days=self.PAGE_DAYS), until)
         data = []
-        for name in request.query.get("metric", "").split(","):
+        for name in names:
             series = source.get(name, {})
             values = [{"value": series[d],
                        "end_time": datetime.combine(d + timedelta(days=1), time(8), UTC)

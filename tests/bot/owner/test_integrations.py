@@ -26,7 +26,7 @@ TODAY = datetime.now(UTC).date()
 async def fakes() -> AsyncIterator[tuple[FakeGraph, FakeGoogle]]:
     async with FakeGraph() as graph, FakeGoogle() as google:
         graph.ig["1784140001"] = IgAccount("cafe_tashkent", 2000, 120, {
-            "impressions": {TODAY - timedelta(days=i): 500 for i in range(7)}},
+            "views": {TODAY - timedelta(days=i): 500 for i in range(7)}},
             media(5, day=TODAY, likes=30, comments=10))
         google.customers["1234567890"] = "Cafe Ads"
         google.campaign_days = [CampaignDay("111", "Brand", TODAY - timedelta(days=i), 40,

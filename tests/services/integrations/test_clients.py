@@ -39,7 +39,7 @@ class Sleeps(list[float]):
 async def graph() -> AsyncIterator[FakeGraph]:
     async with FakeGraph() as fake:
         insights = {name: {SINCE + timedelta(days=i): base + i for i in range(7)}
-                    for name, base in (("reach", 100), ("impressions", 300),
+                    for name, base in (("reach", 100), ("views", 300),
                                        ("profile_views", 10), ("follower_count", 3))}
         fake.ig["1784140001"] = IgAccount("cafe_tashkent", 5200, 240, insights,
                                           media(12, day=UNTIL) + media(8, day=SINCE, likes=5))
@@ -47,8 +47,8 @@ async def graph() -> AsyncIterator[FakeGraph]:
                                                     media=media(3, day=UNTIL, likes=40))
         fake.pages["1050001"] = Page("Cafe Tashkent", 1300, {
             name: {SINCE + timedelta(days=i): base + i for i in range(7)}
-            for name, base in (("page_fans", 1290), ("page_impressions", 800),
-                               ("page_engaged_users", 40))})
+            for name, base in (("page_follows", 1290), ("page_media_view", 800),
+                               ("page_post_engagements", 40))})
         yield fake
 
 
@@ -96,14 +96,18 @@ async def test_instagram_insights_page_through_the_window_and_media(graph: FakeG
     assert data.account_name == "@cafe_tashkent"
     by_day = {r.day: r.values for r in data.rows}
     assert sorted(by_day) == [SINCE + timedelta(days=i) for i in range(7)]
-    assert by_day[UNTIL]["reach"] == 106 and by_day[UNTIL]["impressions"] == 306
+    assert by_day[UNTIL]["reach"] == 106 and by_day[UNTIL]["follower_count"] == 9
+    # views and profile views are total-value-only: today's reading lands on today's row
+    assert by_day[UNTIL]["views"] == 306 and by_day[UNTIL]["profile_views"] == 16
+    assert "views" not in by_day[SINCE]
+    assert data.audience is not None and data.audience.views == 306
     assert by_day[UNTIL]["likes"] == 120 and by_day[UNTIL]["posts"] == 12  # media paged
     assert by_day[SINCE]["likes"] == 5 * 8
     assert data.audience is not None
     assert (data.audience.members, data.audience.posts) == (5200, 240)
     assert data.audience.interactions == 12 * 12 + 8 * 7
     # 7 days at 3 per page: 3 insight pages, and the client stopped although ``next`` went on
-    assert len(graph.calls("/insights")) == 3
+    assert len(graph.calls("/insights")) == 3 + 1  # series pages, then the totals
     assert len(graph.calls("/media")) == 2
 
 
@@ -207,8 +211,8 @@ async def test_facebook_page_insights_follow_paging_next(graph: FakeGraph) -> No
     finally:
         await clients.close()
     assert len(data.rows) == 7
-    assert data.rows[-1].values == {"page_fans": 1296, "page_impressions": 806,
-                                    "page_engaged_users": 46}
+    assert data.rows[-1].values == {"page_follows": 1296, "page_media_view": 806,
+                                    "page_post_engagements": 46}
     assert data.audience is not None
     assert (data.audience.members, data.audience.views, data.audience.interactions) == (
         1300, 806, 46)

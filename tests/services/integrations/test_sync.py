@@ -84,7 +84,7 @@ class World:
 async def world(db: Database) -> AsyncIterator[World]:
     async with FakeGraph() as graph, FakeGoogle() as google:
         graph.ig["1784140001"] = IgAccount("cafe", 2000, 120, {
-            "impressions": {TODAY - timedelta(days=i): 500 for i in range(3)},
+            "views": {TODAY - timedelta(days=i): 500 for i in range(3)},
             "reach": {TODAY - timedelta(days=i): 300 for i in range(3)}},
             media(10, day=TODAY, likes=15, comments=5))
         google.customers["1234567890"] = "Ads"
