@@ -53,6 +53,9 @@ class App:
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
+        integrations = self.extras.pop("integrations", None)  # bot.integrations.runtime
+        if integrations is not None:
+            await integrations.close()
         await self.ai.close()
         await self.storage.close()
         await self.engine.dispose()

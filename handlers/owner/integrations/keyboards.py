@@ -21,7 +21,11 @@ def list_keyboard(connections: list[ConnectionView], *, can_manage: bool
         connected = {c.kind: c for c in connections}
         for kind in Kind:
             name = NAMES[kind]
-            if kind in connected:
+            if kind in connected and connected[kind].status != "active":  # token expired
+                b.row(_button(_("🔑 Reconnect {name}").format(name=name),
+                              IntegrationAction.CONNECT, kind),
+                      _button("🔌 " + name, IntegrationAction.DISCONNECT, kind))
+            elif kind in connected:
                 b.row(_button(_("🔄 Sync {name}").format(name=name), IntegrationAction.SYNC,
                               kind),
                       _button("🔌 " + name, IntegrationAction.DISCONNECT, kind))

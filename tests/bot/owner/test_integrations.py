@@ -84,6 +84,7 @@ async def test_connect_instagram_sync_expire_and_disconnect(
     listed = (await user.send("/integrations"))[-1]
     assert "⚠️ Instagram — @cafe_tashkent: not synced since" in listed.text
     assert "reconnect" in listed.text
+    assert "🔑 Reconnect Instagram" in listed.button_texts()
     gap = (await user.send("/dashboard"))[-1]  # the numbers' screen says so too
     assert "⚠️ Instagram not synced since" in gap.text and "/integrations" in gap.text
 

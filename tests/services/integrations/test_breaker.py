@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.integrations import Breaker, BreakerPolicy, BreakerState, latest_slot, slot_minute
+from services.integrations.http import RetryPolicy, retry_after_seconds
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 POLICY = BreakerPolicy(threshold=3, cooldown=timedelta(minutes=30),
@@ -43,3 +44,21 @@ def test_slots_spread_businesses_over_the_hour_deterministically() -> None:
     at = NOW.replace(minute=slot_minute(business))
     assert latest_slot(business, at) == at
     assert latest_slot(business, at - timedelta(seconds=1)) == at - timedelta(hours=1)
+
+
+def test_retry_after_in_seconds_or_as_an_http_date() -> None:
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    assert retry_after_seconds("Tue, 01 Dec 2020 10:00:00 GMT") == 0.0  # in the past
+    later = retry_after_seconds("Fri, 01 Dec 2090 10:00:00 GMT")
+    assert later is not None and later > 3600
+
+
+def test_backoff_is_jittered_within_the_doubling_window_and_capped() -> None:
+    import random
+
+    policy, rng = RetryPolicy(max_retries=5, base=1.0, cap=5.0), random.Random(3)
+    for attempt, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (5, 5.0)):
+        waits = [policy.delay(attempt, None, rng) for _ in range(50)]
+        assert all(0 <= w <= ceiling for w in waits) and max(waits) > ceiling / 2
+    assert policy.delay(1, 3.0, rng) == 3.0 and policy.delay(1, 99.0, rng) == 5.0
