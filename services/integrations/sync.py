@@ -100,17 +100,17 @@ class SyncEngine:
                                                   credentials=credentials, since=since,
                                                   until=until)
         except IntegrationError as exc:
-            return await self._failed(connection_id, run_id, exc)
+            return await self._failed(business_id, connection_id, run_id, exc)
         except Exception as exc:  # a bug must not leave the lease and the run hanging
-            log.exception("sync %s of connection %s crashed", kind, connection_id)
-            return await self._failed(connection_id, run_id,
+            log.exception("business %s: %s sync crashed", business_id, kind)
+            return await self._failed(business_id, connection_id, run_id,
                                       IntegrationError(detail=type(exc).__name__))
         try:
             async with self.sessionmaker.begin() as session:
                 items = await self._store(session, connection_id, data)
                 await self._finish(session, connection_id, run_id, status="ok", items=items)
         except DomainError as exc:  # e.g. the channel limit was lowered meanwhile
-            return await self._failed(connection_id, run_id, exc)
+            return await self._failed(business_id, connection_id, run_id, exc)
         return RunResult(connection_id, "ok", items)
 
     async def _timezone(self, business_id: int) -> str:
@@ -169,10 +169,12 @@ class SyncEngine:
         row.failures, row.breaker_open_until = breaker.failures, breaker.open_until
         row.lease_until = None
 
-    async def _failed(self, connection_id: int, run_id: int, error: DomainError) -> RunResult:
+    async def _failed(self, business_id: int, connection_id: int, run_id: int,
+                      error: DomainError) -> RunResult:
         async with self.sessionmaker.begin() as session:
             await self._finish(session, connection_id, run_id, status="error", error=error)
-        log.info("sync of connection %s failed: %s", connection_id, error)
+        log.warning("business %s: sync of connection %s failed: %s", business_id,
+                    connection_id, error)
         return RunResult(connection_id, "error", error=error.code)
 
     async def _store(self, session: AsyncSession, connection_id: int, data: SyncData) -> int:
