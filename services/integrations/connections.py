@@ -149,6 +149,8 @@ async def connect(session: AsyncSession, *, box: SecretBox, business_id: int, ki
         session.add(row)
     elif row.account_ref != account_ref:
         row.last_success_at = None  # another account: its history starts again
+    if row.last_success_at is None:
+        row.created_at = now  # "not synced yet" counts from this connection, not an old one
     row.account_ref, row.account_name = account_ref, account_name
     row.channel_id, row.status = channel_id, "active"
     row.credentials_encrypted = encrypt(box, credentials)
