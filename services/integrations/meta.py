@@ -124,14 +124,17 @@ class GraphApi:
                 raise BadResponse(kind=self.requester.kind, detail="object expected")
         return items
 
-    async def fresh(self, credentials: Credentials) -> Credentials | None:
-        """A new long-lived token when this one expires within a week and the Meta app is
-        configured (``fb_exchange_token``); None when nothing changed."""
+    async def fresh(self, credentials: Credentials, *, force: bool = False
+                    ) -> Credentials | None:
+        """A new long-lived token (``fb_exchange_token``) when the Meta app is configured and
+        this one expires within a week — or always with ``force`` (connecting: a pasted
+        short-lived token becomes a 60-day one with a known expiry); None when unchanged."""
         expires_at = credentials.get("expires_at")
-        if not self.app_id or not self.app_secret or not isinstance(expires_at, int | float):
+        if not self.app_id or not self.app_secret:
             return None
         now = self.now()
-        if datetime.fromtimestamp(expires_at, UTC) - now > REFRESH_BEFORE:
+        if not force and (not isinstance(expires_at, int | float) or
+                          datetime.fromtimestamp(expires_at, UTC) - now > REFRESH_BEFORE):
             return None
         body = await self.requester.json("GET", "oauth/access_token", params={
             "grant_type": "fb_exchange_token", "client_id": self.app_id,
@@ -219,10 +222,13 @@ class InstagramClient:
         self.graph = graph
 
     async def check(self, *, account_ref: str, credentials: Credentials) -> Account:
-        """The account's username, proving the token reaches it."""
-        body = await self.graph.get(account_ref, credentials["token"],
+        """The account's username, proving the token reaches it; with the Meta app
+        configured the token is exchanged for a long-lived one first."""
+        exchanged = await self.graph.fresh(credentials, force=True)
+        body = await self.graph.get(account_ref, (exchanged or credentials)["token"],
                                     fields="username,followers_count")
-        return Account(name="@" + str(body.get("username") or account_ref))
+        return Account(name="@" + str(body.get("username") or account_ref),
+                       credentials=exchanged)
 
     async def fetch(self, *, account_ref: str, credentials: Credentials, since: date,
                     until: date) -> SyncData:

@@ -237,6 +237,15 @@ async def test_long_lived_token_is_exchanged_before_it_expires(graph: FakeGraph)
     assert refreshed.credentials["token"].startswith("EAAG1")
     assert refreshed.credentials["expires_at"] == int(now.timestamp()) + 5184000
     assert kept.credentials is None and graph.exchanged == 1
+    # connecting exchanges a pasted (short-lived) token at once, so its expiry is known
+    clients = _clients(graph, meta_app_id=graph.app_id, meta_app_secret=graph.app_secret)
+    try:
+        account = await clients.by_kind[Kind.INSTAGRAM].check(
+            account_ref="1784140001", credentials={"token": graph.token})
+    finally:
+        await clients.close()
+    assert account.credentials is not None and "expires_at" in account.credentials
+    assert account.credentials["token"] != graph.token and graph.exchanged == 2
 
 
 async def test_google_ads_search_stream_per_campaign_and_day(google: FakeGoogle) -> None:
