@@ -10,6 +10,7 @@ class IntegrationAction(StrEnum):
     CONFIRM = "yes"  # disconnect confirmed
     KEEP = "keep"
     LIST = "list"
+    LOG = "log"  # the latest sync runs
 
 
 class IntegrationCB(CallbackData, prefix="int1"):

@@ -32,6 +32,9 @@ def list_keyboard(connections: list[ConnectionView], *, can_manage: bool
             else:
                 b.row(_button(_("➕ Connect {name}").format(name=name),
                               IntegrationAction.CONNECT, kind))
+    if connections:
+        b.row(InlineKeyboardButton(text=_("📜 Sync log"), callback_data=IntegrationCB(
+            action=IntegrationAction.LOG).pack()))
     return with_home(b)
 
 

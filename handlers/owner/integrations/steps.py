@@ -33,7 +33,7 @@ from services import integrations
 from services.db.base import utcnow
 from services.db.models import Business, User
 from services.errors import DomainError, InvalidInput
-from services.integrations import ConnectionView, IntegrationError, Kind
+from services.integrations import ConnectionView, IntegrationError, Kind, RunView
 from services.teams import Permission, has_permission
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,34 @@ async def on_list(callback: CallbackQuery, session: AsyncSession, user: User,
     assert isinstance(callback.message, Message)
     await send_list(callback.message, session, business=business, user=user, role=role,
                     locale=locale)
+
+
+def run_line(run: RunView, *, locale: str, tz: str) -> str:
+    kind = _kind(run.kind)
+    name = NAMES[kind] if kind is not None else h(run.kind)
+    when = moment(run.started_at, locale, tz)
+    if run.status == "ok":
+        outcome = _("✅ {count} records").format(count=run.items)
+    elif run.status == "running":
+        outcome = _("⏳ running")
+    else:
+        outcome = "⚠️ " + texts.error_text(run.error)
+    manual = " 👆" if run.trigger == "manual" else ""
+    return f"{h(when)} · {name}{manual} · {outcome}"
+
+
+@router.callback_query(IntegrationCB.filter(F.action == IntegrationAction.LOG),
+                       flags={"perm": BUSINESS})
+async def on_log(callback: CallbackQuery, session: AsyncSession, user: User,
+                 business: Business, locale: str) -> None:
+    runs = await integrations.recent_runs(session, business_id=business.id, limit=15)
+    await callback.answer()
+    lines = [_("📜 <b>Sync log</b> — {business}").format(business=h(business.name)), ""]
+    lines += [run_line(r, locale=locale, tz=_tz(user)) for r in runs] or [
+        _("No syncs yet.")]
+    assert isinstance(callback.message, Message)
+    await callback.message.answer("\n".join(lines),
+                                  reply_markup=keyboards.after_sync_keyboard())
 
 
 @router.callback_query(IntegrationCB.filter(F.action == IntegrationAction.CONNECT),

@@ -85,6 +85,10 @@ async def test_connect_instagram_sync_expire_and_disconnect(
     assert "⚠️ Instagram — @cafe_tashkent: not synced since" in listed.text
     assert "reconnect" in listed.text
     assert "🔑 Reconnect Instagram" in listed.button_texts()
+    log = (await user.press("📜 Sync log", message=listed))[-1]
+    lines = log.text.splitlines()[2:]
+    assert "Instagram 👆 · ⚠️ the access expired" in lines[0]  # newest first, by hand
+    assert "Instagram · ✅" in lines[1] and len(lines) == 2
     gap = (await user.send("/dashboard"))[-1]  # the numbers' screen says so too
     assert "⚠️ Instagram not synced since" in gap.text and "/integrations" in gap.text
 
@@ -119,12 +123,12 @@ async def test_connect_google_ads_in_four_steps_feeds_the_dashboard(
         board = await kpi.dashboard(s, business_id=business.id, period=period)
         assert board.totals.spend == 150_000 and board.totals.clicks == 120
 
-    # a viewer sees the status but gets no buttons; another business's owner forging the
-    # button reaches nothing of this business
+    # a viewer sees the status and the log but no buttons to manage; another business's
+    # owner forging the button reaches nothing of this business
     viewer = tg.user(7304)
     seen = (await viewer.send("/integrations"))[-1]
     assert "Google Ads — Cafe Ads: last synced" in seen.text
-    assert seen.button_texts() == ["🏠 Main menu"]
+    assert seen.button_texts() == ["📜 Sync log", "🏠 Main menu"]  # reads, never manages
     stranger = tg.user(7303)
     await stranger.send("/integrations")
     forged = IntegrationCB(action=IntegrationAction.CONFIRM, kind="google_ads").pack()
