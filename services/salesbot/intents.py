@@ -68,6 +68,7 @@ MOVE_CONFIDENCE = 0.7  # the funnel moves on a classified intent only at or abov
 # a phrase (consecutive words, each matched as a stem).
 _KEYWORDS: dict[Intent, tuple[str, ...]] = {
     Intent.HUMAN: (
+        "oddiy odam", "нормального человека", "не бота", "not a bot",
         "operator", "menejer", "menedjer", "manager", "admin", "konsultant", "consultant",
         "odam bilan", "jonli odam", "tirik odam", "inson bilan", "haqiqiy odam", "=odamga",
         "odam kerak", "sotuvchi bilan", "xodim bilan", "mutaxassis", "qongiroq qiling",
@@ -80,6 +81,8 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "speak with someone", "real human",
     ),
     Intent.COMPLAINT: (
+        "sinib qol", "sindi", "singan", "так долго", "жду уже", "неделю жду", "уже неделю",
+        "прислали не то", "still waiting", "waiting for my", "bekor qilmoqchi",
         "muammo", "shikoyat", "=yomon", "yomonku", "sifatsiz", "buzuq", "buzil", "ishlamay",
         "ishlamadi", "ishlamaydi", "aldad", "aldov", "firibgar", "norozi", "hafsala",
         "kelmadi", "yetib kelmadi", "olmadim", "pulimni qaytar", "pulni qaytar", "qaytarib ber",
@@ -94,17 +97,21 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "wrong item", "damaged", "rude", "unacceptable",
     ),
     Intent.PAYMENT: (
+        "оплот", "pul tashla", "pulini tashla", "tashlasam", "tashlayman", "скинуть на карту",
+        "скину на карту", "when it arrives", "on delivery",
         "tolov", "tolash", "tolay", "tolas", "tolab", "tolasa", "tolanadi", "tolanad",
         "=click", "клик", "payme", "пэйми", "uzcard", "humo", "хумо", "karta", "kartaga",
         "naqd", "nasiya", "muddatli", "bolib tolash", "hisob raqam", "perechisl",
         "оплат", "заплат", "платеж", "платёж", "платить", "плачу", "наличн", "=нал", "налом",
-        "перевод", "картой", "=карта",
+        "перевод", "картой",
         "карту", "рассрочк", "счет на оплату", "безнал", "=uzum", "кредит",
         "payment", "=pay", "paying", "=card", "=cards", "cash", "installment", "transfer",
         "invoice",
         "credit",
     ),
     Intent.DELIVERY: (
+        "olib kel", "uyga", "uygacha", "=uyimga", "довез", "до дома", "на дом", "bring it",
+        "to my place", "to my home", "to my house", "send to",
         "yetkaz", "dostavka", "dostavk", "kuryer", "kurer", "pochta", "=bts", "olib ketish",
         "olib ketsam", "yetib keladi", "qachon keladi", "necha kunda", "viloyatga",
         "viloyatlarga", "tumanga", "samarqandga", "buxoroga", "fargonaga", "andijonga",
@@ -117,6 +124,8 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "arrive", "when will i get", "send to",
     ),
     Intent.ORDER: (
+        "qilib ber", "olib qol", "=oldim", "id like", "i would like", "can i get", "i need two",
+        "оформим", "давайте оформ",
         "buyurtma", "=zakaz", "zakaz ber", "olaman", "olmoqchi", "olamiz", "olsam", "=olay",
         "olay dedim", "sotib ol", "rasmiylashtir", "bron", "band qil", "yozilmoqchi",
         "yozil", "kerak edi", "ikkita ber", "bitta ber",
@@ -126,6 +135,7 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "purchase", "book", "reserve", "sign me up", "checkout",
     ),
     Intent.PRICING: (
+        "по чем", "=почем", "how much for",
         "narx", "narh", "=nechpul", "necha pul", "nechi pul", "qancha", "qanchadan",
         "qancha turadi", "=qimmat", "qimmatmi", "arzon", "chegirma", "aksiya", "aktsiya",
         "tarif", "=prays", "прайс", "=pul",
@@ -137,6 +147,8 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "tariff", "=rate", "=rates",
     ),
     Intent.PRODUCT: (
+        "kolleksiya", "коллекци", "collection", "=sotasiz", "sotasizlar", "you sell",
+        "что-нибудь для", "for kids",
         "mahsulot", "tovar", "xizmat", "katalog", "assortiment", "nima bor", "nimalar bor",
         "nima sotasiz", "nima qilasiz", "bormi", "qolganmi", "razmer", "olcham", "rangi",
         "rangda", "model", "turlari", "menyu", "menu",
@@ -147,6 +159,7 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
         "in stock", "available", "size", "colour", "color", "what do you sell", "offer",
     ),
     Intent.GREETING: (
+        "доброго времени", "=yo", "=assalamu",
         "=salom", "=salomlar", "=assalomu", "=assalom", "=asalomu", "=aleykum", "=alaykum",
         "=qalesiz", "=qalaysiz", "=yaxshimisiz", "=xayrli", "=hayrli", "=salam",
         "=салом", "=ассалому", "=ассалом", "=алейкум", "=яхшимисиз", "=хайрли",
@@ -186,6 +199,10 @@ def _compile(table: dict[Intent, tuple[str, ...]]) -> list[_Stem]:
 _STEMS = _compile(_KEYWORDS)
 _FIRST_WORDS = tuple({(s.words[0], s.exact and len(s.words) == 1) for s in _STEMS})
 _WHOLE_STEMS = frozenset(s.words[0] for s in _STEMS if len(s.words) == 1)
+_BY_FIRST: dict[tuple[str, bool], list[_Stem]] = {}
+for _stem in _STEMS:
+    _BY_FIRST.setdefault((_stem.words[0], _stem.exact and len(_stem.words) == 1),
+                         []).append(_stem)
 
 
 @lru_cache(maxsize=65_536)
@@ -199,7 +216,7 @@ def _word_hits(token: str) -> tuple[tuple[str, bool, bool], ...]:
         ok, typo = stem_matches(token, stem, exact=exact)
         if ok:
             hits.append((stem, exact, typo))
-    if any(not typo and stem in _WHOLE_STEMS for stem, _, typo in hits):
+    if any(not typo and (stem in _WHOLE_STEMS or stem == token) for stem, _, typo in hits):
         # a keyword spelt right: no second reading of the word as someone else's typo
         hits = [hit for hit in hits if not hit[2]]
     return tuple(hits)
@@ -214,29 +231,23 @@ def _negated(tokens: list[str], start: int, end: int) -> bool:
 def _matches(tokens: list[str]) -> dict[Intent, tuple[int, bool]]:
     """Per intent: how many stems matched (negated hand-off words excluded), and whether
     every match needed a typo."""
-    first: list[dict[tuple[str, bool], bool]] = [
-        {(stem, exact): typo for stem, exact, typo in _word_hits(t)} for t in tokens]
     found: dict[Intent, tuple[int, bool]] = {}
-    for stem in _STEMS:
-        key0 = (stem.words[0], stem.exact and len(stem.words) == 1)
-        for i, hits in enumerate(first):
-            if key0 not in hits:
-                continue
-            typo = hits[key0]
-            end = i + len(stem.words)
-            if end > len(tokens):
-                continue
-            ok = True
-            for offset, word in enumerate(stem.words[1:], 1):
-                matched, word_typo = stem_matches(tokens[i + offset], word)
-                ok, typo = ok and matched, typo or word_typo
-            if not ok:
-                continue
-            if stem.intent in _NEGATABLE and _negated(tokens, i, end):
-                continue
-            count, all_typo = found.get(stem.intent, (0, True))
-            found[stem.intent] = (count + 1, all_typo and typo)
-            break
+    seen: set[int] = set()
+    for i, token in enumerate(tokens):
+        for first_word, exact, typo in _word_hits(token):
+            for stem in _BY_FIRST[(first_word, exact)]:
+                if id(stem) in seen or i + len(stem.words) > len(tokens):
+                    continue
+                ok, all_typo = True, typo
+                for offset, word in enumerate(stem.words[1:], 1):
+                    matched, word_typo = stem_matches(tokens[i + offset], word)
+                    ok, all_typo = ok and matched, all_typo or word_typo
+                if not ok or (stem.intent in _NEGATABLE
+                              and _negated(tokens, i, i + len(stem.words))):
+                    continue
+                seen.add(id(stem))
+                count, only_typos = found.get(stem.intent, (0, True))
+                found[stem.intent] = (count + 1, only_typos and all_typo)
     return found
 
 

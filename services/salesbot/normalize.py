@@ -77,11 +77,13 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[len(b)]
 
 
-def typo_budget(stem: str) -> int:
-    """Edits a stem tolerates: none below 5 letters (short words collide), 1 up to 7, then 2."""
-    if len(stem) < 5:
+def typo_budget(stem: str, *, exact: bool = False) -> int:
+    """Edits a stem tolerates: none in short words (they collide: "today" is one letter from
+    the stem "tolay"), except one in a 5-letter whole word ("saloom", "prise"); 1 up to 8
+    letters, then 2."""
+    if len(stem) < 5 or (len(stem) == 5 and not exact):
         return 0
-    return 1 if len(stem) < 8 else 2
+    return 1 if len(stem) < 9 else 2
 
 
 def stem_matches(token: str, stem: str, *, exact: bool = False) -> tuple[bool, bool]:
@@ -90,7 +92,7 @@ def stem_matches(token: str, stem: str, *, exact: bool = False) -> tuple[bool, b
     tokens are whole words already, so only the prefix rule needs switching off)."""
     if token == stem or (not exact and token.startswith(stem)):
         return True, False
-    budget = typo_budget(stem)
+    budget = typo_budget(stem, exact=exact)
     if budget == 0:
         return False, False
     if token[0] != stem[0]:  # a typo in the very first letter is rare; a collision is not

@@ -99,7 +99,7 @@ def test_labelled_set_accuracy() -> None:
     assert len(rows) >= 300
     assert {r["lang"] for r in rows} == {"uz", "uz_Cyrl", "ru", "en"}
     assert {r["intent"] for r in rows} == {i.value for i in Intent}
-    for split in ("tune", "holdout"):
+    for split in ("tune", "holdout", "fresh", "fresh2"):
         part = [r for r in rows if r["split"] == split]
         hits = sum(detect_intent(r["text"]).intent.value == r["intent"] for r in part)
         assert hits / len(part) >= 0.9, split
