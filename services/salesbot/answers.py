@@ -111,24 +111,24 @@ def _clip(text: str, limit: int) -> str:
 # --- 1. the knowledge base --------------------------------------------------------------------
 
 
-async def _from_kb(entries: list[EntryView], products: list[ProductView], *, text: str,
-                   intent: Intent, language: str, t: Translate) -> SalesAnswer | None:
-    named = knowledge.match_products(products, text)
+async def _from_kb(kb: knowledge.Snapshot, *, text: str, intent: Intent, language: str,
+                   t: Translate) -> SalesAnswer | None:
+    named = kb.match_products(text)
     if named and intent in (Intent.PRODUCT, Intent.PRICING, Intent.UNKNOWN, Intent.ORDER):
         if intent is Intent.ORDER:
             return None  # the order flow takes it; the template below asks for details
         lines = _product_lines(named[:3], language, t, descriptions=True)
         return SalesAnswer("\n".join(lines), "kb", [_card(p) for p in named[:3]])
-    match = knowledge.best_match(((e, e.question) for e in entries), text)
+    match = kb.best_match(text)
     if match is not None:
         return SalesAnswer(match.entry.answer, "kb")
     kind = {Intent.DELIVERY: EntryKind.DELIVERY, Intent.PAYMENT: EntryKind.PAYMENT}.get(intent)
     if kind is not None:
-        of_kind = [e for e in entries if e.kind is kind]
+        of_kind = [e for e in kb.entries if e.kind is kind]
         if len(of_kind) == 1:
             return SalesAnswer(of_kind[0].answer, "kb")
         if of_kind:  # several: the closest, however loosely it matches
-            loose = knowledge.best_match(((e, e.question) for e in of_kind), text, 0.0)
+            loose = kb.best_match(text, 0.0, kind)
             return SalesAnswer((loose.entry if loose else of_kind[0]).answer, "kb")
     return None
 
@@ -409,11 +409,10 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
     business = await session.scalar(select(Business).where(Business.id == business_id))
     if business is None:
         return SalesAnswer("", "none")
-    entries = await knowledge.list_entries(session, business_id=business_id)
-    products = await knowledge.list_products(session, business_id=business_id)
+    kb = await knowledge.snapshot(session, business_id=business_id)
+    entries, products = kb.entries, kb.products
     if intent not in (Intent.HUMAN, Intent.COMPLAINT, Intent.GREETING):
-        found = await _from_kb(entries, products, text=text, intent=intent,
-                               language=language, t=t)
+        found = await _from_kb(kb, text=text, intent=intent, language=language, t=t)
         if found is not None:
             return found
     templated = _from_template(business, products, intent=intent, language=language, t=t)

@@ -12,10 +12,12 @@ query filters by ``business_id``.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -353,19 +355,13 @@ def _phrasing_score(words: list[str], customer: list[str], idf: dict[str, float]
     return got / total
 
 
-def best_match(entries: Iterable[tuple[EntryView, str]], text: str,
-               threshold: float = MATCH_THRESHOLD) -> Match | None:
-    """The entry whose question (any of its phrasings, one per line) the customer's text
-    covers best, if it covers at least ``threshold`` of it (pure: for tests and the bot)."""
-    customer = content_words(text)
-    if not customer:
-        return None
-    items = list(entries)
-    phrasings = [(view, content_words(line)) for view, question in items
-                 for line in question.splitlines()]
-    idf = _idf([words for _, words in phrasings])
+def _best(phrasings: list[tuple[EntryView, list[str]]], idf: dict[str, float],
+          customer: list[str], threshold: float,
+          kind: EntryKind | None = None) -> Match | None:
     best: Match | None = None
     for view, words in phrasings:
+        if kind is not None and view.kind is not kind:
+            continue
         score = _phrasing_score(words, customer, idf)
         # A one-word question matched by one word of a long message is weak evidence.
         if len(words) == 1 and len(customer) > 3:
@@ -375,20 +371,26 @@ def best_match(entries: Iterable[tuple[EntryView, str]], text: str,
     return best
 
 
-async def match_entry(session: AsyncSession, *, business_id: int, text: str,
-                      kind: str | None = None) -> Match | None:
-    """The business's entry that answers ``text`` best, or None."""
-    entries = await list_entries(session, business_id=business_id, kind=kind)
-    return best_match(((e, e.question) for e in entries), text)
+def _phrasings(entries: Iterable[tuple[EntryView, str]]) -> list[tuple[EntryView, list[str]]]:
+    return [(view, content_words(line)) for view, question in entries
+            for line in question.splitlines()]
 
 
-def match_products(products: Iterable[ProductView], text: str) -> list[ProductView]:
-    """The products the customer named (every content word of a product's name found in the
-    text, typos allowed), best first (pure)."""
+def best_match(entries: Iterable[tuple[EntryView, str]], text: str,
+               threshold: float = MATCH_THRESHOLD) -> Match | None:
+    """The entry whose question (any of its phrasings, one per line) the customer's text
+    covers best, if it covers at least ``threshold`` of it (pure: for tests and the bot)."""
     customer = content_words(text)
+    if not customer:
+        return None
+    phrasings = _phrasings(entries)
+    return _best(phrasings, _idf([words for _, words in phrasings]), customer, threshold)
+
+
+def _named(product_words: Iterable[tuple[ProductView, list[str]]],
+           customer: list[str]) -> list[ProductView]:
     found: list[tuple[float, ProductView]] = []
-    for product in products:
-        words = content_words(product.name)
+    for product, words in product_words:
         if not words or not customer:
             continue
         scores = [max((_word_match(c, w) for c in customer), default=0.0) for w in words]
@@ -396,6 +398,82 @@ def match_products(products: Iterable[ProductView], text: str) -> list[ProductVi
             found.append((sum(scores) / len(scores) + len(words) / 100, product))
     found.sort(key=lambda item: -item[0])
     return [product for _, product in found]
+
+
+def match_products(products: Iterable[ProductView], text: str) -> list[ProductView]:
+    """The products the customer named (every content word of a product's name found in the
+    text, typos allowed), best first (pure)."""
+    return _named(((p, content_words(p.name)) for p in products), content_words(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A business's knowledge base read once and prepared for matching (normalised words,
+    word weights), reused while nothing in it changes."""
+
+    entries: list[EntryView]
+    products: list[ProductView]
+    phrasings: list[tuple[EntryView, list[str]]]
+    idf: dict[str, float]
+    product_words: list[tuple[ProductView, list[str]]]
+
+    def best_match(self, text: str, threshold: float = MATCH_THRESHOLD,
+                   kind: EntryKind | None = None) -> Match | None:
+        customer = content_words(text)
+        if not customer:
+            return None
+        return _best(self.phrasings, self.idf, customer, threshold, kind)
+
+    def match_products(self, text: str) -> list[ProductView]:
+        return _named(self.product_words, content_words(text))
+
+
+def build_snapshot(entries: list[EntryView], products: list[ProductView]) -> Snapshot:
+    """Prepare entries and products for matching (pure)."""
+    phrasings = _phrasings((e, e.question) for e in entries)
+    return Snapshot(entries, products, phrasings, _idf([w for _, w in phrasings]),
+                    [(p, content_words(p.name)) for p in products])
+
+
+SNAPSHOT_CACHE = 2048  # businesses whose prepared knowledge base a process keeps
+_snapshots: OrderedDict[int, tuple[tuple[object, ...], Snapshot]] = OrderedDict()
+
+
+async def _version(session: AsyncSession, business_id: int) -> tuple[object, ...]:
+    """A stamp that changes with every insert, update and delete of the business's rows."""
+    def stamp(model: type[KbEntry] | type[KbProduct]) -> list[Any]:
+        where = model.business_id == business_id
+        return [select(func.count()).where(where).scalar_subquery(),
+                select(func.max(model.id)).where(where).scalar_subquery(),
+                select(func.max(model.updated_at)).where(where).scalar_subquery()]
+
+    row = (await session.execute(select(*stamp(KbEntry), *stamp(KbProduct)))).one()
+    return tuple(row)
+
+
+async def snapshot(session: AsyncSession, *, business_id: int) -> Snapshot:
+    """The business's prepared knowledge base: one small query when it is unchanged (another
+    process's edits included, since the stamp is read from the database), a full read when
+    it changed."""
+    version = await _version(session, business_id)
+    cached = _snapshots.get(business_id)
+    if cached is not None and cached[0] == version:
+        _snapshots.move_to_end(business_id)
+        return cached[1]
+    prepared = build_snapshot(await list_entries(session, business_id=business_id),
+                              await list_products(session, business_id=business_id))
+    _snapshots[business_id] = (version, prepared)
+    _snapshots.move_to_end(business_id)
+    while len(_snapshots) > SNAPSHOT_CACHE:
+        _snapshots.popitem(last=False)
+    return prepared
+
+
+async def match_entry(session: AsyncSession, *, business_id: int, text: str,
+                      kind: str | None = None) -> Match | None:
+    """The business's entry that answers ``text`` best, or None."""
+    prepared = await snapshot(session, business_id=business_id)
+    return prepared.best_match(text, kind=parse_kind(kind) if kind else None)
 
 
 # --- import ----------------------------------------------------------------------------------

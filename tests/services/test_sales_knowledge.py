@@ -91,6 +91,8 @@ async def test_crud_is_per_business(session: AsyncSession) -> None:
     updated = await knowledge.update_product(session, business_id=a.id, product_id=product.id,
                                              price=None, photo_file_id="AgAD-photo")
     assert updated.price is None and updated.photo_file_id == "AgAD-photo"
+    # read (and cached) before the edit: the edit must show at once
+    assert await knowledge.match_entry(session, business_id=a.id, text="доставка есть?") is None
     edited = await knowledge.update_entry(session, business_id=a.id, entry_id=entry.id,
                                           question="Dostavka bormi?")
     match = await knowledge.match_entry(session, business_id=a.id, text="доставка есть?")
