@@ -173,6 +173,12 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
 _NEG_AFTER = frozenset({"emas", "yoq", "yok", "kerakmas", "shartmas", "kerakemas"})
 _NEG_BEFORE = frozenset({"ne", "net", "bez", "no", "not", "dont", "without", "never"})
 _NEGATABLE = frozenset({Intent.HUMAN, Intent.COMPLAINT})
+# "Is there …?" words: a product question when nothing else is asked ("qizil rangi bormi"),
+# but also "kafolat bormi?", "инстаграм есть?" — alone they leave the rules unsure.
+_WEAK = frozenset(tuple(normalize(w).split()) for w in (
+    "bormi", "=есть", "есть ли", "qolganmi", "available", "do you have", "наличии",
+    "в наличии"))
+WEAK_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +234,10 @@ def _negated(tokens: list[str], start: int, end: int) -> bool:
     return bool(_NEG_AFTER.intersection(after)) or bool(_NEG_BEFORE.intersection(before))
 
 
-def _matches(tokens: list[str]) -> dict[Intent, tuple[int, bool]]:
-    """Per intent: how many stems matched (negated hand-off words excluded), and whether
-    every match needed a typo."""
-    found: dict[Intent, tuple[int, bool]] = {}
+def _matches(tokens: list[str]) -> dict[Intent, tuple[int, bool, bool]]:
+    """Per intent: how many stems matched (negated hand-off words excluded), whether every
+    match needed a typo, and whether every match was a weak "is there" word."""
+    found: dict[Intent, tuple[int, bool, bool]] = {}
     seen: set[int] = set()
     for i, token in enumerate(tokens):
         for first_word, exact, typo in _word_hits(token):
@@ -246,8 +252,9 @@ def _matches(tokens: list[str]) -> dict[Intent, tuple[int, bool]]:
                               and _negated(tokens, i, i + len(stem.words))):
                     continue
                 seen.add(id(stem))
-                count, only_typos = found.get(stem.intent, (0, True))
-                found[stem.intent] = (count + 1, only_typos and all_typo)
+                count, only_typos, only_weak = found.get(stem.intent, (0, True, True))
+                found[stem.intent] = (count + 1, only_typos and all_typo,
+                                      only_weak and stem.words in _WEAK)
     return found
 
 
@@ -261,7 +268,7 @@ def detect_intent(text: str) -> IntentResult:
         return IntentResult(Intent.UNKNOWN, 0.0)
     # An intent seen only through typos yields to one spelt right ("nasiyaga oladimi" is a
     # payment question, not "olmadim"), unless what is spelt right is mere context.
-    sure = {intent for intent, (_, typo) in found.items() if not typo}
+    sure = {intent for intent, (_, typo, _) in found.items() if not typo}
     if sure - _CONTEXT:
         found = {intent: hit for intent, hit in found.items() if intent in sure}
     winner = next(intent for intent in PRIORITY if intent in found)
@@ -272,6 +279,8 @@ def detect_intent(text: str) -> IntentResult:
         confidence = 0.7
     if found[winner][1]:  # only typo-tolerant matches
         confidence *= 0.85
+    if found[winner][2] and len(tokens) > 1:  # "kafolat bormi?": is it really a product?
+        confidence = min(confidence, WEAK_CONFIDENCE)
     return IntentResult(winner, round(confidence, 2))
 
 

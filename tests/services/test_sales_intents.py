@@ -71,6 +71,8 @@ def test_confidence() -> None:
     assert detect_intent("opertor kerak").confidence < 1.0  # read through a typo
     ambiguous = detect_intent("buyurtma beraman, click orqali to'lasam bo'ladimi")
     assert ambiguous.intent is Intent.PAYMENT and ambiguous.confidence < intents.SURE
+    assert detect_intent("Kafolat bormi?").confidence < intents.SURE  # only "is there"
+    assert detect_intent("qizil rangi bormi").confidence == 1.0
     assert detect_intent("").intent is Intent.UNKNOWN
     assert detect_intent("rahmat").confidence == 0.0
 
