@@ -415,6 +415,8 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
         found = await _from_kb(kb, text=text, intent=intent, language=language, t=t)
         if found is not None:
             return found
+    if intent is Intent.ORDER:  # the products the customer named come first (or alone)
+        products = kb.match_products(text)[:3] or products
     templated = _from_template(business, products, intent=intent, language=language, t=t)
     if templated is not None:
         return templated

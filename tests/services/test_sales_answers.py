@@ -100,6 +100,8 @@ async def test_kb_then_templates_in_four_languages(session: AsyncSession, shops:
     named = await answer("Atlas ko'ylak narxi qancha?")
     assert named.source == "kb" and [p.name for p in named.products] == ["Atlas ko'ylak"]
     assert "350 000" in named.text.replace("\u00a0", " ")
+    order = await answer("Atlas ko'ylak olaman")
+    assert order.source == "template" and [p.name for p in order.products] == ["Atlas ko'ylak"]
     prices = await answer("narxlar qanaqa?")
     assert prices.source == "template" and len(prices.products) == 3
     assert prices.text.startswith("Narxlarimiz:")  # the Uzbek catalog, not the English id
