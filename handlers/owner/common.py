@@ -45,6 +45,8 @@ def help_text() -> str:
           "its status"),
         _("/import — load spend, leads, orders or customers from a CSV or Excel file; or "
           "just write “kecha instagramga 500 ming sarfladim”"),
+        _("/kb — the sales bot's knowledge base: questions and answers, products with "
+          "prices, delivery and payment; import from a file"),
         _("/team — team and roles"),
         _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),

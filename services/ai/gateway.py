@@ -151,9 +151,9 @@ class AIGateway:
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens,
-            "system": prompts.system_prompt(locale=request.locale,
-                                            instructions=request.instructions,
-                                            facts=request.facts),
+            "system": request.system or prompts.system_prompt(
+                locale=request.locale, instructions=request.instructions,
+                facts=request.facts),
             "messages": prompts.messages(request.turns),
         }
         if on_text is None:

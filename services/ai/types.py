@@ -31,6 +31,9 @@ class AIRequest:
     turns: Sequence[Turn] = ()
     facts: str = ""
     max_tokens: int = 1024
+    # A complete system prompt that replaces the owner-advisor one (frameworks, owner rules):
+    # the customer-facing sales bot must not speak as the owner's marketing advisor.
+    system: str | None = None
 
 
 FallbackReason = Literal["no_key", "rate_limited", "timeout", "error"]

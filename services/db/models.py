@@ -1022,3 +1022,44 @@ class IntegrationDaily(Base):
     spend_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("spend_entries.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Sales chatbot knowledge base (SPEC §3.9, issue 5 brain) ---------------------------------
+
+
+class KbEntry(Base):
+    """A question the business's sales bot can answer: an FAQ, or the delivery or payment
+    terms (``kind``). ``question`` may hold several phrasings, one per line; ``search_text``
+    is their normalised words (``services.salesbot.normalize``), kept for matching."""
+
+    __tablename__ = "kb_entries"
+    __table_args__ = (Index("ix_kb_entries_business_kind", "business_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="faq")  # faq / delivery / payment
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class KbProduct(Base):
+    """A product or service the sales bot shows, with its price in whole so'm (``None``: the
+    owner gave none, and the bot never guesses one). ``photo_file_id`` is the owner bot's file
+    id (a business bot must re-upload it: Telegram file ids are per bot)."""
+
+    __tablename__ = "kb_products"
+    __table_args__ = (Index("ix_kb_products_business_name", "business_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    name_key: Mapped[str] = mapped_column(String(160), default="")  # normalised name
+    price: Mapped[int | None] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    photo_unique_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
