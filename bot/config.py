@@ -9,14 +9,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 
 
+class CompetitorSettings(BaseModel):
+    """The t.me public-page client and the hourly sync."""
+
+    base_url: str = "https://t.me"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=3, ge=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    # pages read per channel and sync (about 20 posts each; later syncs stop at stored posts)
+    max_pages: int = Field(default=2, ge=1, le=10)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_nested_delimiter="__")
 
     bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -53,6 +72,9 @@ class Settings(BaseSettings):
     telegram_provider_token: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server
+
+    # Competitor intelligence: public channel pages (PROTOCOLS.md §4); COMPETITORS__BASE_URL…
+    competitors: CompetitorSettings = Field(default_factory=lambda: CompetitorSettings())
 
     @field_validator("admin_ids", mode="before")
     @classmethod
