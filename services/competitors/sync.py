@@ -178,6 +178,12 @@ async def _subscribers_week_ago(session: AsyncSession, channel: PublicChannel, n
     return None if value is None else int(value)
 
 
+def _week_ref(now: datetime) -> str:
+    """A surge is one activity per ISO week: a grown channel stays grown for days."""
+    year, week, _ = now.isocalendar()
+    return f"surge:{year}-W{week:02d}"
+
+
 async def apply_preview(session: AsyncSession, *, business_id: int, channel_id: int,
                         preview: ChannelPreview, now: datetime) -> int:
     """Store one reading of a channel and detect what is new; returns new activities."""
@@ -195,7 +201,7 @@ async def apply_preview(session: AsyncSession, *, business_id: int, channel_id: 
         surge = detection.follower_surge(preview.subscribers, week_ago)
         if surge is not None and channel.competitor_id is not None:
             found += await _activity(session, channel, ActivityKind.FOLLOWER_SURGE,
-                                     f"surge:{now.date().isoformat()}", now,
+                                     _week_ref(now), now,
                                      {"pct": round(surge, 1), "now": preview.subscribers,
                                       "before": week_ago})
     stored = {p.post_id: p for p in await session.scalars(select(PublicPost).where(

@@ -31,6 +31,7 @@ _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,30}[A-Za-z0-9]$")
 _LINK = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?([^/?#\s]+)/?$",
                    re.IGNORECASE)
 _COUNTER = re.compile(r"^([0-9]+(?:[.,][0-9]+)?)\s*([KkMm]?)$")
+_BREAK = "\u2028"
 _BEFORE = re.compile(r"[?&]before=(\d+)")
 
 
@@ -127,9 +128,10 @@ def parse_counter(raw: str) -> int | None:
 
 
 def _text_of(node: LexborNode) -> str:
+    # source line breaks are only whitespace in HTML; <br> is the real line break
     for br in node.css("br"):
-        br.replace_with("\n")
-    lines = [" ".join(line.split()) for line in node.text(deep=True).split("\n")]
+        br.replace_with(_BREAK)
+    lines = [" ".join(line.split()) for line in node.text(deep=True).split(_BREAK)]
     return "\n".join(lines).strip()
 
 
