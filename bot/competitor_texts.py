@@ -16,7 +16,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import day, money, moment, number
+from bot.formatting import day, moment, money, number
 from services.charts.competitors import WeeklyLabels
 from services.competitors import ActivityKind, ActivityView, ChannelState
 from services.competitors.report import WeeklyData
