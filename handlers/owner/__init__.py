@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         businesses,
         canvas,
         common,
+        competitors,
         dashboard,
         dream_buyer,
         entry,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         dashboard.router,
         imports.router,
         insights.router,
+        competitors.router,
         strategy.router,
         reports.router,
         common.fallback_router,  # last: what nobody else took
