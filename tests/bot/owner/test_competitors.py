@@ -214,3 +214,23 @@ async def make_other_competitor(session, business_id: int) -> int:  # type: igno
                                                   name="Secret rival")
     await session.commit()
     return created.competitor.id
+
+
+def test_alert_texts_in_uzbek_and_russian() -> None:
+    from bot.competitor_texts import alert_text
+    from bot.i18n import make_i18n
+    from services.competitors import ActivityKind
+    from services.competitors.sync import Alert
+
+    i18n = make_i18n()
+    alert = Alert(1, 2, "Moda", ActivityKind.PRICE_CHANGE, "high",
+                  {"item": "Kurtka", "old": 850000, "new": 990000, "pct": 16.5,
+                   "post_id": 7, "username": "moda_tashkent", "excerpt": "..."})
+    texts = {}
+    for locale in ("uz", "uz_Cyrl", "ru"):
+        with i18n.context(), i18n.use_locale(locale):
+            texts[locale] = alert_text(alert, locale)
+    assert "Moda</b> — Narx oʻzgarishi" in texts["uz"]
+    assert "Moda</b> — Нарх ўзгариши" in texts["uz_Cyrl"]
+    assert "Moda</b> — Изменение цены" in texts["ru"] and "850\xa0000 сум" in texts["ru"]
+    assert "https://t.me/moda_tashkent/7" in texts["ru"]
