@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.billing_notices import owner_bot_id
 from bot.competitor_texts import alert_keyboard, alert_text, weekly_caption, weekly_labels
 from bot.config import Settings
-from services import kpi, outbox
+from services import competitors, kpi, marketing, outbox
 from services.charts.competitors import render_weekly
 from services.competitors import report, sync
 from services.competitors.telegram_preview import (
@@ -97,10 +98,36 @@ async def push_alerts(session: AsyncSession, *, i18n: I18n, bot_id: int, busines
     return queued
 
 
+async def link_own_channel(app: Any, business_id: int) -> str | None:
+    """A business whose bot admins its public channel (``my_chat_member``) gets that channel's
+    page read too, with no setup: its @username comes from ``getChat``."""
+    bot = app.extras.get("owner_bot")
+    if bot is None:
+        return None
+    async with app.sessionmaker() as session:
+        if await competitors.own_channel(session, business_id=business_id) is not None:
+            return None
+        chats = [t.chat_id for t in await marketing.telegram_sync_targets(session)
+                 if t.business_id == business_id]
+    for chat_id in chats:
+        try:
+            chat = await bot.get_chat(chat_id)
+        except TelegramAPIError as exc:
+            log.info("channel %s: no public name read: %s", chat_id, exc)
+            continue
+        if chat.username:
+            async with app.sessionmaker.begin() as session:
+                await competitors.set_own_channel(session, business_id=business_id,
+                                                  username=chat.username)
+            return str(chat.username)
+    return None
+
+
 async def sync_business(app: Any, business_id: int, *, now: datetime,
                         client: PreviewSource | None = None) -> dict[str, int]:
     """Read every channel of one business, detect, record the run, queue the alerts."""
     source = client or preview_client(app)
+    await link_own_channel(app, business_id)
     max_pages = app.settings.competitors.max_pages
     async with app.sessionmaker.begin() as session:
         run_id = await sync.start_run(session, business_id=business_id, now=now)
@@ -143,6 +170,9 @@ async def sync_tick(app: Any, *, now: datetime | None = None, every_business: bo
         now = now or utcnow()
         async with app.sessionmaker() as session:
             ids = await sync.businesses_with_channels(session)
+            if app.extras.get("owner_bot") is not None:  # own channels not linked yet
+                ids = sorted(set(ids) | {t.business_id for t in
+                                         await marketing.telegram_sync_targets(session)})
         totals = {"businesses": 0, "channels": 0, "failed": 0, "activities": 0, "queued": 0}
         for business_id in ids:
             if not every_business and slot_of(business_id) != tick_of(now):

@@ -146,6 +146,11 @@ async def card_text(session: AsyncSession, business: Business, item: CompetitorV
     lines = [_("🕵️ <b>{name}</b>").format(name=h(item.name))]
     state = sync_state(item.channel, locale, tz)
     lines.append(_("✈️ Telegram: {value}").format(value=state or "—"))
+    if item.channel is not None and item.channel.last_success_at is not None:
+        facts = await swot.facts(session, business_id=business.id, competitor_id=item.id,
+                                 now=utcnow())
+        lines.append(_("🗓 Posting: {count} posts a week (last 4 weeks)").format(
+            count=number(round(facts.posts_per_week, 1), locale)))
     lines.append(_("📸 Instagram: {value}").format(
         value=h("@" + item.instagram) if item.instagram else "—"))
     lines.append(_("🌐 Website: {value}").format(value=h(item.website or "—")))
