@@ -17,9 +17,9 @@ from bot.competitor_jobs import queue_weekly_reports, sync_business, sync_tick
 from bot.competitor_texts import CompetitorAction, CompetitorCB
 from bot.config import CompetitorSettings, Settings
 from bot.outbox import send_payload
+from services import marketing
 from services.db.base import utcnow
 from services.db.models import CompetitorSyncRun, OutboxMessage
-from services import marketing
 from tests.conftest import OWNER_TOKEN, Database, Telegram
 from tests.factories import make_owner
 from tests.fakes.telegram_preview import FakeChannel, FakeTme
