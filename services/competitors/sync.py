@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.competitors import detection
@@ -345,3 +345,28 @@ def post_link(username: str, post_id: int, base_url: str = "https://t.me") -> st
     if not _HANDLE.match(username):
         return None
     return f"{base_url.rstrip('/')}/{username}/{post_id}"
+
+
+async def purge_before(session: AsyncSession, *, business_id: int, before: datetime
+                       ) -> dict[str, int]:
+    """Delete the business's competitor history older than ``before`` (plan retention);
+    competitors, channels and their latest numbers stay. Returns rows removed per table."""
+    statements = {
+        "public_posts": delete(PublicPost).where(PublicPost.business_id == business_id,
+                                                 PublicPost.posted_at < before),
+        "public_channel_snapshots": delete(PublicChannelSnapshot).where(
+            PublicChannelSnapshot.business_id == business_id,
+            PublicChannelSnapshot.taken_at < before),
+        "competitor_prices": delete(CompetitorPrice).where(
+            CompetitorPrice.business_id == business_id, CompetitorPrice.seen_at < before),
+        "competitor_activities": delete(CompetitorActivity).where(
+            CompetitorActivity.business_id == business_id,
+            CompetitorActivity.detected_at < before),
+        "competitor_sync_runs": delete(CompetitorSyncRun).where(
+            CompetitorSyncRun.business_id == business_id, CompetitorSyncRun.started_at < before),
+    }
+    removed = {}
+    for table, statement in statements.items():
+        result = await session.execute(statement.execution_options(synchronize_session=False))
+        removed[table] = int(result.rowcount)  # type: ignore[attr-defined]
+    return removed

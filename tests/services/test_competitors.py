@@ -148,6 +148,13 @@ async def test_sync_baseline_then_activities_and_alerts_once(session: AsyncSessi
     assert (lavash.name, lavash.own, data.channels[1].own) == ("Lavash House", False, True)
     assert lavash.change_pct == pytest.approx(21.0)
     assert data.top_posts[0].views == 9005
+    # retention: history older than the cut goes, the competitor and its numbers stay
+    removed = await sync.purge_before(session, business_id=business.id,
+                                      before=week + timedelta(days=2))
+    assert removed["public_posts"] == 16 and removed["competitor_activities"] == 6
+    assert (await competitors.get_competitor(session, business_id=business.id,
+                                             competitor_id=created.competitor.id)
+            ).channel.subscribers == 1210  # type: ignore[union-attr]
 
 
 def test_swot_parsing() -> None:
