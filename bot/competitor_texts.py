@@ -218,7 +218,8 @@ def weekly_labels(data: WeeklyData, locale: str, business: str) -> WeeklyLabels:
         title=_("Competitors — {business}").format(business=business),
         subtitle=_("{start} – {end}").format(start=day(data.week_start, locale),
                                              end=day(data.week_end, locale)),
-        subscribers=_("Telegram subscribers"), posts=_("Posts per week"),
+        subscribers=_("Telegram subscribers: change since the first reading"),
+        posts=_("Posts per week"),
         promotions=_("Promotions per week"),
         weeks=[_("−{n} wk").format(n=weeks - 1 - i) if i < weeks - 1 else _("this wk")
                for i in range(weeks)],

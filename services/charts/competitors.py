@@ -37,7 +37,7 @@ def _filled(values: list[int | None]) -> list[float]:
 
 def render_weekly(data: WeeklyData, labels: WeeklyLabels) -> bytes:
     """PNG bytes of the report."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     fig = new_figure(10, 7, dpi=100)
     fig.text(0.04, 0.95, labels.title, fontsize=16, weight="bold", color=PALETTE["ink"])
@@ -51,11 +51,21 @@ def render_weekly(data: WeeklyData, labels: WeeklyLabels) -> bytes:
     names = [labels.own if c.own else c.name for c in data.channels]
     colors = [OWN_COLOR if c.own else COLORS[i % len(COLORS)]
               for i, c in enumerate(data.channels)]
+    # channels differ by orders of magnitude: the trend is each one's % change since its
+    # first reading of the period, and the legend carries the latest count
     for channel, name, color in zip(data.channels, names, colors, strict=True):
-        if any(v is not None for v in channel.subscribers):
-            trend.plot(range(len(channel.days)), _filled(channel.subscribers), label=name,
-                       color=color, linewidth=2.2 if channel.own else 1.8,
-                       linestyle="--" if channel.own else "-")
+        values = _filled(channel.subscribers)
+        known = [v for v in values if v == v]  # not NaN
+        if not known or not known[0]:
+            continue
+        first = known[0]
+        trend.plot(range(len(channel.days)), [(v / first - 1) * 100 for v in values],
+                   label=f"{name} · {int(known[-1]):,}".replace(",", "\u202f"), color=color,
+                   linewidth=2.2 if channel.own else 1.8,
+                   linestyle="--" if channel.own else "-")
+    trend.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    trend.yaxis.set_major_formatter(PercentFormatter(decimals=None))
+    trend.axhline(0, color=PALETTE["muted"], linewidth=0.8)
     days = data.channels[0].days if data.channels else []
     ticks = list(range(0, len(days), 7))
     trend.set_xticks(ticks, [days[i].strftime("%d.%m") for i in ticks])
