@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import plans
 from services.competitors.telegram_preview import parse_username
 from services.db.base import utcnow
-from services.db.models import Competitor, CompetitorActivity, PublicChannel
+from services.db.models import Competitor, CompetitorActivity, CompetitorOverview, PublicChannel
 from services.errors import Conflict, InvalidInput, NotFound
 from services.plans import LimitStatus, Resource
 from services.validation import clean_text, parse_url
@@ -284,6 +284,28 @@ async def set_swot(session: AsyncSession, *, business_id: int, competitor_id: in
     row.swot_updated_at = utcnow()
     await session.flush()
     return await get_competitor(session, business_id=business_id, competitor_id=row.id)
+
+
+async def overall_swot(session: AsyncSession, *, business_id: int
+                       ) -> tuple[dict[str, list[str]], str] | None:
+    """The stored overall SWOT and its source, or None."""
+    row = await session.get(CompetitorOverview, business_id)
+    if row is None or not isinstance(row.swot, dict):
+        return None
+    return {k: list(v) for k, v in row.swot.items()}, row.swot_source
+
+
+async def set_overall_swot(session: AsyncSession, *, business_id: int,
+                           swot: dict[str, list[str]], source: str) -> None:
+    """Store the overall SWOT (drafted, or edited by the owner)."""
+    row = await session.get(CompetitorOverview, business_id)
+    if row is None:
+        row = CompetitorOverview(business_id=business_id)
+        session.add(row)
+    row.swot = {k: list(v) for k, v in swot.items()}
+    row.swot_source = source
+    row.updated_at = utcnow()
+    await session.flush()
 
 
 # ----------------------------------------------------------------------------- own channel

@@ -1075,6 +1075,18 @@ class CompetitorActivity(Base):
     note: Mapped[str | None] = mapped_column(Text)  # the owner's response
 
 
+class CompetitorOverview(Base):
+    """The business's SWOT against all its competitors (AI-drafted, editable)."""
+
+    __tablename__ = "competitor_overviews"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    swot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    swot_source: Mapped[str] = mapped_column(String(16), default="rules")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class CompetitorSyncRun(Base):
     """One run of the hourly public-page sync for one business, with its outcome."""
 

@@ -8,6 +8,8 @@ from handlers.ui import with_home
 from services.competitors import CompetitorView, Field
 from services.competitors.swot import QUADRANTS
 
+OVERALL = 0  # the competitor id the overall SWOT's buttons carry
+
 
 def _button(text: str, action: A, **kwargs: int | str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=CB(action=action, **kwargs).pack())
@@ -80,7 +82,10 @@ def swot_keyboard(competitor_id: int, *, can_edit: bool) -> InlineKeyboardMarkup
                 action=A.SWOT_EDIT, competitor_id=competitor_id, value=quadrant))
         b.adjust(2)
         b.row(_button(_("🤖 Draft again"), A.SWOT_AI, competitor_id=competitor_id))
-    b.row(_button(_("⬅️ Back"), A.OPEN, competitor_id=competitor_id))
+    if competitor_id == OVERALL:
+        b.row(_button(_("⬅️ All competitors"), A.LIST))
+    else:
+        b.row(_button(_("⬅️ Back"), A.OPEN, competitor_id=competitor_id))
     return b.as_markup()
 
 

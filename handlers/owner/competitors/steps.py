@@ -469,6 +469,10 @@ async def _draft_swot(session: AsyncSession, *, ai: AIGateway, bot: Bot, chat_id
 async def on_swot(callback: CallbackQuery, callback_data: CB, state: FSMContext,
                   session: AsyncSession, bot: Bot, ai: AIGateway, business: Business,
                   role: str, locale: str) -> None:
+    if callback_data.competitor_id == keyboards.OVERALL:
+        await _overall(callback, session, bot=bot, ai=ai, business=business, role=role,
+                       locale=locale, redraft=callback_data.action == A.SWOT_AI)
+        return
     item = await competitors.get_competitor(session, business_id=business.id,
                                             competitor_id=callback_data.competitor_id)
     can_edit = has_permission(role, EDIT)
@@ -491,14 +495,14 @@ async def on_swot_edit(callback: CallbackQuery, callback_data: CB, state: FSMCon
     if callback_data.value not in swot.QUADRANTS:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
-    item = await competitors.get_competitor(session, business_id=business.id,
-                                            competitor_id=callback_data.competitor_id)
+    current_swot = await _stored_swot(session, business, callback_data.competitor_id)
     await callback.answer()
     await DRAFT.finish(state)
-    await DRAFT.save(state, CompetitorDraft(step="swot_edit", competitor_id=item.id,
+    await DRAFT.save(state, CompetitorDraft(step="swot_edit",
+                                            competitor_id=callback_data.competitor_id,
                                             field=callback_data.value))
     await state.set_state(CompetitorSG.swot_edit)
-    current = (item.swot or {}).get(callback_data.value, [])
+    current = current_swot.get(callback_data.value, [])
     assert isinstance(callback.message, Message)
     await callback.message.answer(
         _("Send the new points, one per line. Now:\n{points}").format(
@@ -514,27 +518,70 @@ async def swot_entered(message: Message, state: FSMContext, session: AsyncSessio
     if not points or draft.competitor_id is None or draft.field not in swot.QUADRANTS:
         await message.answer(_("Please send at least one point."))
         return
-    item = await competitors.get_competitor(session, business_id=business.id,
-                                            competitor_id=draft.competitor_id)
-    updated = {q: list((item.swot or {}).get(q, [])) for q in swot.QUADRANTS}
+    current = await _stored_swot(session, business, draft.competitor_id)
+    updated = {q: list(current.get(q, [])) for q in swot.QUADRANTS}
     updated[str(draft.field)] = points
-    item = await competitors.set_swot(session, business_id=business.id,
-                                      competitor_id=item.id, swot=updated, source="owner")
     await DRAFT.finish(state)
+    if draft.competitor_id == keyboards.OVERALL:
+        await competitors.set_overall_swot(session, business_id=business.id, swot=updated,
+                                           source="owner")
+        await message.answer(swot_text(_("you against the market"), updated, "owner"),
+                             reply_markup=keyboards.swot_keyboard(keyboards.OVERALL,
+                                                                  can_edit=True))
+        return
+    item = await competitors.set_swot(session, business_id=business.id,
+                                      competitor_id=draft.competitor_id, swot=updated,
+                                      source="owner")
     await message.answer(swot_text(item.name, item.swot, item.swot_source),
                          reply_markup=keyboards.swot_keyboard(item.id, can_edit=True))
 
 
+async def _stored_swot(session: AsyncSession, business: Business, competitor_id: int
+                       ) -> dict[str, list[str]]:
+    """The SWOT a quadrant edit starts from (the overall one for id 0); checks ownership."""
+    if competitor_id == keyboards.OVERALL:
+        stored = await competitors.overall_swot(session, business_id=business.id)
+        return stored[0] if stored else {}
+    item = await competitors.get_competitor(session, business_id=business.id,
+                                            competitor_id=competitor_id)
+    return item.swot or {}
+
+
 @router.callback_query(CB.filter(F.action == A.OVERALL), flags={"perm": VIEW})
 async def on_overall(callback: CallbackQuery, session: AsyncSession, bot: Bot,
-                     ai: AIGateway, business: Business, locale: str) -> None:
+                     ai: AIGateway, business: Business, role: str, locale: str) -> None:
+    await _overall(callback, session, bot=bot, ai=ai, business=business, role=role,
+                   locale=locale, redraft=False)
+
+
+async def _overall(callback: CallbackQuery, session: AsyncSession, *, bot: Bot, ai: AIGateway,
+                   business: Business, role: str | None, locale: str, redraft: bool) -> None:
+    """The SWOT of the business against all its competitors: stored, drafted when missing
+    (or asked again), editable like a competitor's."""
     await callback.answer()
     assert isinstance(callback.message, Message)
-    all_facts = await swot.all_facts(session, business_id=business.id, now=utcnow())
-    if not all_facts:
-        await callback.message.answer(_("Add a competitor first."),
-                                      reply_markup=keyboards.back_to_list())
-        return
+    can_edit = has_permission(role, EDIT)
+    stored = await competitors.overall_swot(session, business_id=business.id)
+    if stored is None or (redraft and can_edit):
+        all_facts = await swot.all_facts(session, business_id=business.id, now=utcnow())
+        if not all_facts:
+            await callback.message.answer(_("Add a competitor first."),
+                                          reply_markup=keyboards.back_to_list())
+            return
+        if not can_edit:
+            await callback.message.answer(swot_text(_("you against the market"), None, None),
+                                          reply_markup=keyboards.back_to_list())
+            return
+        stored = await _draft_overall(session, ai=ai, bot=bot, chat_id=callback.message.chat.id,
+                                      business=business, all_facts=all_facts, locale=locale)
+    await callback.message.answer(swot_text(_("you against the market"), *stored),
+                                  reply_markup=keyboards.swot_keyboard(keyboards.OVERALL,
+                                                                       can_edit=can_edit))
+
+
+async def _draft_overall(session: AsyncSession, *, ai: AIGateway, bot: Bot, chat_id: int,
+                         business: Business, all_facts: list[swot.SwotFacts], locale: str
+                         ) -> tuple[dict[str, list[str]], str]:
     fallback: dict[str, list[str]] = {q: [] for q in swot.QUADRANTS}
     for facts in all_facts:
         for quadrant, points in rule_swot(swot.rule_points(facts), locale).items():
@@ -544,12 +591,14 @@ async def on_overall(callback: CallbackQuery, session: AsyncSession, bot: Bot,
                         instructions=swot.OVERALL_INSTRUCTIONS,
                         turns=[Turn("user", "Draft the overall SWOT.")],
                         facts="\n\n".join(f.as_text() for f in all_facts), max_tokens=800)
-    async with ChatActionSender.typing(bot=bot, chat_id=callback.message.chat.id):
+    async with ChatActionSender.typing(bot=bot, chat_id=chat_id):
         reply = await ai.complete(session, request, fallback=lambda: swot.to_json(fallback))
     parsed = swot.parse_swot(reply.text)
     source = "ai" if parsed is not None and not reply.is_fallback else "rules"
-    await callback.message.answer(swot_text(_("you against the market"), parsed or fallback,
-                                            source), reply_markup=keyboards.back_to_list())
+    result = parsed or fallback
+    await competitors.set_overall_swot(session, business_id=business.id, swot=result,
+                                       source=source)
+    return result, source
 
 
 # ----------------------------------------------------------------------------- report

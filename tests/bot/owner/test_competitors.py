@@ -205,6 +205,16 @@ async def test_card_edit_swot_remove_and_foreign_ids(tg: Telegram, db: Database,
     edited = (await user.send("Yangi filial ochmoqda\nNarxlarni tushiradi"))[-1]
     assert "• Yangi filial ochmoqda" in edited.text and "Edited by you" in edited.text
 
+    listed = (await user.send("/competitors"))[-1]
+    overall = (await user.press("🧭 Overall SWOT", message=listed))[-1]
+    assert "SWOT — you against the market" in overall.text and "Lavash House: " in overall.text
+    await user.press("✏️ Strengths", message=overall)
+    await user.send("Mahalla ichida yagona qahvaxona")
+    listed = (await user.send("/competitors"))[-1]
+    overall = (await user.press("🧭 Overall SWOT", message=listed))[-1]
+    assert "• Mahalla ichida yagona qahvaxona" in overall.text  # stored, as edited
+    assert "Edited by you" in overall.text
+
     async with db.sessionmaker() as s:
         theirs = await make_other_competitor(s, other.id)
     for action in (CompetitorAction.OPEN, CompetitorAction.REMOVE_YES, CompetitorAction.SWOT):
