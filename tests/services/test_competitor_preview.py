@@ -162,3 +162,13 @@ def test_labelled_set_is_large_and_the_tuned_split_holds() -> None:
     tuned = evaluate(posts)["tune"]
     for name in ("promotion", "price_change", "new_product", "viral", "prices"):
         assert tuned[name].precision >= 0.95 and tuned[name].recall >= 0.9, name
+
+
+def test_settings_section_reads_nested_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import Settings
+
+    monkeypatch.setenv("COMPETITORS__BASE_URL", "http://127.0.0.1:9/")
+    monkeypatch.setenv("COMPETITORS__MAX_PAGES", "3")
+    section = Settings(_env_file=None).competitors  # type: ignore[call-arg]
+    assert (section.base_url, section.max_pages, section.retries) == (
+        "http://127.0.0.1:9", 3, 3)
