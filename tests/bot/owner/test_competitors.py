@@ -6,6 +6,7 @@ shows the trend. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,11 +18,14 @@ from bot.competitor_jobs import queue_weekly_reports, sync_business, sync_tick
 from bot.competitor_texts import CompetitorAction, CompetitorCB
 from bot.config import CompetitorSettings, Settings
 from bot.outbox import send_payload
+from services import competitors as competitors_service
 from services import marketing
 from services.db.base import utcnow
 from services.db.models import CompetitorSyncRun, OutboxMessage
+from tests.bot.owner.test_ask import ai_tg, fake  # noqa: F401  (fixtures)
 from tests.conftest import OWNER_TOKEN, Database, Telegram
 from tests.factories import make_owner
+from tests.fakes.anthropic import Fail, FakeAnthropic, Reply
 from tests.fakes.telegram_preview import FakeChannel, FakeTme
 
 pytestmark = pytest.mark.slow
@@ -29,8 +33,8 @@ pytestmark = pytest.mark.slow
 
 @pytest_asyncio.fixture
 async def tme() -> AsyncIterator[FakeTme]:
-    async with FakeTme() as fake:
-        yield fake
+    async with FakeTme() as server:
+        yield server
 
 
 @pytest.fixture
@@ -258,3 +262,24 @@ def test_alert_texts_in_uzbek_and_russian() -> None:
     assert "Moda</b> — Нарх ўзгариши" in texts["uz_Cyrl"]
     assert "Moda</b> — Изменение цены" in texts["ru"] and "850\xa0000 сум" in texts["ru"]
     assert "https://t.me/moda_tashkent/7" in texts["ru"]
+
+
+async def test_swot_drafted_by_the_model_and_rules_when_it_fails(
+        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:  # noqa: F811
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 9306)
+        await competitors_service.create_competitor(s, business_id=business.id,
+                                                    name="Lavash House", website="lavash.uz")
+        await s.commit()
+    drafted = {"strengths": ["Loyal lunch crowd"], "weaknesses": ["Slow delivery"],
+               "opportunities": ["Office catering"], "threats": ["Price war at lunch"]}
+    fake.default = Reply(chunks=[json.dumps(drafted)])
+    user = ai_tg.user(9306)
+    listed = (await user.send("/competitors"))[-1]
+    card = (await user.press("🔎 Lavash House", message=listed))[-1]
+    swot = (await user.press("🧭 SWOT", message=card))[-1]
+    assert "• Loyal lunch crowd" in swot.text and "Drafted by the AI" in swot.text
+    assert "Competitor: Lavash House" in json.dumps(fake.requests[-1].body)
+    fake.default = Fail(500)
+    again = (await user.press("🤖 Draft again", message=swot))[-1]
+    assert "Drafted by the rules" in again.text and "No prices in their posts" in again.text
