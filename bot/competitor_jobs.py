@@ -174,9 +174,8 @@ async def sync_tick(app: Any, *, now: datetime | None = None, every_business: bo
                 ids = sorted(set(ids) | {t.business_id for t in
                                          await marketing.telegram_sync_targets(session)})
         totals = {"businesses": 0, "channels": 0, "failed": 0, "activities": 0, "queued": 0}
-        for business_id in ids:
-            if not every_business and slot_of(business_id) != tick_of(now):
-                continue
+        mine = [i for i in ids if every_business or slot_of(i) == tick_of(now)]
+        for business_id in mine:
             try:
                 result = await sync_business(app, business_id, now=now, client=client)
             except Exception:
@@ -185,7 +184,8 @@ async def sync_tick(app: Any, *, now: datetime | None = None, every_business: bo
             totals["businesses"] += 1
             for key, value in result.items():
                 totals[key] += value
-        totals["reports"] = await queue_weekly_reports(app, now=now, business_ids=ids)
+        # each business's slot comes round once in its local 09:00 hour: the report goes then
+        totals["reports"] = await queue_weekly_reports(app, now=now, business_ids=mine)
         return totals
 
 
