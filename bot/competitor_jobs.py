@@ -159,6 +159,25 @@ async def sync_business(app: Any, business_id: int, *, now: datetime,
     return {"channels": len(targets), "failed": failed, "activities": found, "queued": queued}
 
 
+REFRESH_EVERY = timedelta(minutes=5)
+
+
+async def refresh_business(app: Any, business_id: int, *, now: datetime | None = None
+                           ) -> dict[str, int] | None:
+    """The owner's "refresh now": one business's sync outside its slot, under the same lock
+    as the hourly tick; None while a sync runs or when the last run is under 5 minutes old."""
+    now = now or utcnow()
+    lock: asyncio.Lock = app.extras.setdefault(LOCK_KEY, asyncio.Lock())
+    if lock.locked():
+        return None
+    async with lock:
+        async with app.sessionmaker() as session:
+            last = await sync.last_run(session, business_id=business_id)
+        if last is not None and now - last.started_at < REFRESH_EVERY:
+            return None
+        return await sync_business(app, business_id, now=now)
+
+
 async def sync_tick(app: Any, *, now: datetime | None = None, every_business: bool = False,
                     client: PreviewSource | None = None) -> dict[str, int]:
     """This tick's businesses (all with ``every_business``); skipped while a tick runs."""

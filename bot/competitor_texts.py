@@ -42,6 +42,7 @@ class CompetitorAction(StrEnum):
     NOTE = "note"  # activity: add a note
     ASK = "ask"  # activity: ask the AI how to answer
     SKIP = "skip"  # wizard: skip an optional step
+    REFRESH = "sync"  # read the channels now
 
 
 class CompetitorCB(CallbackData, prefix="cp1"):

@@ -21,6 +21,8 @@ def list_keyboard(items: list[CompetitorView], *, can_edit: bool) -> InlineKeybo
         b.row(_button(f"🔎 {item.name}", A.OPEN, competitor_id=item.id))
     if can_edit:
         b.row(_button(_("➕ Add a competitor"), A.ADD), _button(_("📡 My channel"), A.OWN))
+        if any(item.telegram for item in items):
+            b.row(_button(_("🔄 Refresh now"), A.REFRESH))
     b.row(_button(_("📊 Weekly report"), A.REPORT), _button(_("🧭 Overall SWOT"), A.OVERALL))
     return with_home(b)
 

@@ -9,6 +9,7 @@ trusted: every id is looked up again within the current business.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -20,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.competitor_jobs import weekly_report
+from bot.competitor_jobs import refresh_business, weekly_report
 from bot.competitor_texts import (
     activity_item,
     rule_swot,
@@ -134,6 +135,26 @@ async def on_list(callback: CallbackQuery, state: FSMContext, session: AsyncSess
     await callback.answer()
     await DRAFT.finish(state)
     assert isinstance(callback.message, Message)
+    await send_list(callback.message, session, business=business, role=role, locale=locale)
+
+
+@router.callback_query(CB.filter(F.action == A.REFRESH), flags={"perm": EDIT})
+async def on_refresh(callback: CallbackQuery, session: AsyncSession, app: Any,
+                     business: Business, role: str, locale: str) -> None:
+    """Read the channels now, with a status message while t.me answers (this update has
+    written nothing, so the sync's own transactions never wait for it)."""
+    assert isinstance(callback.message, Message)
+    await callback.answer()
+    status = await callback.message.answer(_("🔄 Reading the channels…"))
+    result = await refresh_business(app, business.id)
+    if result is None:
+        await status.edit_text(_("⏳ The channels were read a few minutes ago or are being "
+                                 "read now. Try again in 5 minutes."))
+        return
+    await status.edit_text(_("✅ Channels read: {channels}, not answering: {failed}, new "
+                             "activity: {activities}. Alerts come in a separate message."
+                             ).format(channels=result["channels"], failed=result["failed"],
+                                      activities=result["activities"]))
     await send_list(callback.message, session, business=business, role=role, locale=locale)
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.competitor_jobs import queue_weekly_reports, sync_business, sync_tick
 from bot.competitor_texts import CompetitorAction, CompetitorCB
@@ -190,8 +190,16 @@ async def test_card_edit_swot_remove_and_foreign_ids(tg: Telegram, db: Database,
     assert "not a public channel name" in (await user.send("no"))[-1].text
     card = (await user.send("@lavash_house"))[-1]
     assert "@lavash_house" in card.text
-    result = await sync_business(tg.app, business.id, now=utcnow())
-    assert (result["failed"], result["channels"]) == (1, 2)  # 502 twice: recorded, not raised
+    async with db.sessionmaker.begin() as s:  # the last run was long enough ago
+        await s.execute(update(CompetitorSyncRun).values(
+            started_at=utcnow() - timedelta(minutes=10)))
+    listed = (await user.send("/competitors"))[-1]
+    refreshed = await user.press("🔄 Refresh now", message=listed)
+    # the status message is edited when t.me has answered (502 twice: recorded, not raised)
+    assert "Channels read: 2, not answering: 1, new activity: 0" in refreshed[0].text
+    listed = refreshed[-1]
+    assert "Try again in 5 minutes" in (await user.press("🔄 Refresh now", message=listed)
+                                        )[-1].text
     listed = (await user.send("/competitors"))[-1]
     # the first channel read (the own one) met the outage; the last good numbers stay
     assert "@coffee_news · 700 subscribers\n⚠️ Not synced since" in listed.text
