@@ -15,6 +15,7 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.formatting import day, moment, money, number
 from services.charts.competitors import WeeklyLabels
@@ -123,7 +124,8 @@ def sync_state(state: ChannelState | None, locale: str, timezone: str) -> str:
         return ""
     parts = [f"@{h(state.username)}"]
     if state.subscribers is not None:
-        parts.append(_("{count} subscribers").format(count=number(state.subscribers, locale)))
+        parts.append(ngettext("{count} subscriber", "{count} subscribers", state.subscribers
+                              ).format(count=number(state.subscribers, locale)))
     text = " · ".join(parts)
     if state.last_error is not None:
         if state.last_success_at is not None:

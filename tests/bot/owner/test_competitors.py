@@ -270,6 +270,14 @@ def test_alert_texts_in_uzbek_and_russian() -> None:
     assert "Moda</b> — Нарх ўзгариши" in texts["uz_Cyrl"]
     assert "Moda</b> — Изменение цены" in texts["ru"] and "850\xa0000 сум" in texts["ru"]
     assert "https://t.me/moda_tashkent/7" in texts["ru"]
+    from bot.competitor_texts import sync_state
+    from services.competitors import ChannelState
+
+    state = ChannelState("moda_tashkent", "Moda", 1201, datetime(2026, 11, 30, tzinfo=UTC),
+                         datetime(2026, 12, 1, tzinfo=UTC), "rate_limited")
+    with i18n.context(), i18n.use_locale("ru"):
+        shown = sync_state(state, "ru", "Asia/Tashkent")
+    assert shown.startswith("@moda_tashkent · 1\xa0201 подписчик\n⚠️ Не обновлялось с ")
 
 
 async def test_swot_drafted_by_the_model_and_rules_when_it_fails(
