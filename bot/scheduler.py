@@ -6,10 +6,10 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import competitor_jobs
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
-from bot.competitor_jobs import sync_tick
 from bot.insight_jobs import evaluate_tick
 from bot.report_jobs import queue_due_reports
 from services import maintenance
@@ -89,8 +89,9 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
     scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
                       max_instances=1, coalesce=True)
+
     async def competitors_job() -> None:
-        log.info("competitors: %s", await sync_tick(app))
+        log.info("competitors: %s", await competitor_jobs.sync_tick(app))
 
     # Every 10 minutes, a sixth of the businesses each time: each one hourly (competitor_jobs);
     # the Monday 09:00 weekly competitor report is queued by the same tick.
