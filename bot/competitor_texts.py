@@ -53,6 +53,7 @@ class CompetitorCB(CallbackData, prefix="cp1"):
     value: str = ""
 
 
+CAPTION_MAX = 1024
 PRIORITY_ICON = {"high": "🟠", "medium": "🟡", "low": "🟢"}
 
 
@@ -250,8 +251,10 @@ def weekly_caption(data: WeeklyData, locale: str, business: str, own: str) -> st
             lines.append(_("{views} views · {channel}: {excerpt}").format(
                 views=number(post.views, locale), channel=h(post.channel),
                 excerpt=h(post.excerpt[:60])))
-    text = "\n".join(lines)
-    return text if len(text) <= 1024 else text[:1020] + "…"
+    # a photo caption holds 1,024 characters: drop whole lines (never cut inside a tag)
+    while len("\n".join(lines)) > CAPTION_MAX and len(lines) > 1:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def now_label(value: datetime, locale: str, timezone: str) -> str:

@@ -299,3 +299,22 @@ async def test_swot_drafted_by_the_model_and_rules_when_it_fails(
     fake.default = Fail(500)
     again = (await user.press("🤖 Draft again", message=swot))[-1]
     assert "Drafted by the rules" in again.text and "No prices in their posts" in again.text
+
+
+def test_weekly_caption_fits_a_photo_without_cutting_a_tag() -> None:
+    from datetime import date
+
+    from bot.competitor_texts import weekly_caption
+    from bot.i18n import make_i18n
+    from services.competitors.report import ChannelSeries, TopPost, WeeklyData
+
+    days = [date(2026, 11, 4) + timedelta(days=i) for i in range(28)]
+    channels = [ChannelSeries(f"Rival <{n}> " + "x" * 60, f"rival_{n}", False, days,
+                              [1000 + n] * 28, [3, 4, 5, 6], [0, 1, 0, 1]) for n in range(30)]
+    top = [TopPost("Rival", "rival_1", 5, 9000, "<b>not a tag</b>", False)]
+    i18n = make_i18n()
+    with i18n.context(), i18n.use_locale("en"):
+        caption = weekly_caption(WeeklyData(days[-7], days[-1], channels, top), "en", "Biz",
+                                 "Your channel")
+    assert len(caption) <= 1024 and caption.count("<b>") == caption.count("</b>")
+    assert "Rival &lt;0&gt;" in caption
