@@ -136,14 +136,21 @@ def _text_of(node: LexborNode) -> str:
 
 
 def _subscribers(tree: LexborHTMLParser) -> int | None:
+    """The subscribers (members, for a group) counter; t.me lists it first, so a page served
+    in another language (counter types translated) still reads by position."""
+    first: int | None = None
     for counter in tree.css("div.tgme_channel_info_counter"):
         kind = counter.css_first("span.counter_type")
         value = counter.css_first("span.counter_value")
-        if kind is None or value is None:
+        if value is None:
             continue
-        if kind.text(strip=True).lower() in {"subscriber", "subscribers", "member", "members"}:
-            return parse_counter(value.text(strip=True))
-    return None
+        number = parse_counter(value.text(strip=True))
+        label = kind.text(strip=True).lower() if kind is not None else ""
+        if label in {"subscriber", "subscribers", "member", "members"}:
+            return number
+        if first is None:
+            first = number
+    return first
 
 
 def _post(node: LexborNode) -> PreviewPost | None:

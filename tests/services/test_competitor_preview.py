@@ -62,6 +62,12 @@ def test_page_structure_is_parsed() -> None:
     assert "Shaurma" not in page.posts[1].text  # the reply preview is not the body
 
 
+def test_subscribers_read_by_position_on_a_translated_page() -> None:
+    html = render_page(FakeChannel("moda_tashkent", "Moda", 3400)).replace(
+        "subscribers", "подписчиков")
+    assert parse_page(html, username="moda_tashkent").subscribers == 3400
+
+
 async def test_client_pages_back_with_before_and_stops_at_stored_posts() -> None:
     async with FakeTme() as tme:
         channel = tme.channel("moda_tashkent", "Moda", 3400)
