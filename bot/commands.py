@@ -22,6 +22,7 @@ COMMANDS = (
     ("kpi", N_("One KPI in detail")),
     ("insights", N_("Insights and alerts")),
     ("strategy", N_("Monthly marketing strategy")),
+    ("competitors", N_("Competitors: channels, promotions, prices, SWOT")),
     ("diagnostics", N_("Business diagnostics: score and action plan")),
     ("report", N_("Reports: daily, weekly, monthly, quarterly; PDF and Excel")),
     ("dreambuyer", N_("Dream Buyer avatars")),

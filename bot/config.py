@@ -38,6 +38,22 @@ class IntegrationSettings(BaseModel):
     breaker_cooldown_minutes: int = Field(default=30, ge=1)
     breaker_max_cooldown_minutes: int = Field(default=24 * 60, ge=1)
     days_back: int = Field(default=7, ge=1, le=90)  # each sync re-reads this many days
+class CompetitorSettings(BaseModel):
+    """The t.me public-page client and the hourly sync."""
+
+    base_url: str = "https://t.me"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=3, ge=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    # pages read per channel and sync (about 20 posts each; later syncs stop at stored posts)
+    max_pages: int = Field(default=2, ge=1, le=10)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -81,6 +97,8 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server
 
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    # Competitor intelligence: public channel pages (PROTOCOLS.md §4); COMPETITORS__BASE_URL…
+    competitors: CompetitorSettings = Field(default_factory=lambda: CompetitorSettings())
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import competitor_jobs
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
@@ -95,5 +96,13 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     # each business hourly at its own minute (bot.sync_jobs); a tick runs those now due
     scheduler.add_job(integrations_job, "interval", minutes=5, id="integration_sync",
+                      max_instances=1, coalesce=True)
+
+    async def competitors_job() -> None:
+        log.info("competitors: %s", await competitor_jobs.sync_tick(app))
+
+    # Every 10 minutes, a sixth of the businesses each time: each one hourly (competitor_jobs);
+    # the Monday 09:00 weekly competitor report is queued by the same tick.
+    scheduler.add_job(competitors_job, "cron", minute="*/10", id="competitors_sync",
                       max_instances=1, coalesce=True)
     return scheduler

@@ -33,6 +33,7 @@ def help_text() -> str:
         _("/goals — goals and progress"),
         _("/dashboard — dashboard, /kpi cac — one KPI, /assumptions — CLV inputs"),
         _("/insights — alerts, /strategy — monthly plan, /diagnostics — score and action plan"),
+        _("/competitors — competitors' channels, promotions, prices and SWOT; weekly report"),
         _("/report weekly — a report with 📄 PDF and 📊 Excel; /report settings — scheduled "
           "reports"),
         _("/dreambuyer — Dream Buyer avatars"),

@@ -1063,3 +1063,164 @@ class KbProduct(Base):
     photo_unique_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Competitor intelligence (SPEC §3.5) -------------------------------------------------
+
+
+class Competitor(Base):
+    """A competitor the owner watches: where to find it, the owner's notes and the SWOT."""
+
+    __tablename__ = "competitors"
+    __table_args__ = (UniqueConstraint("business_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    telegram: Mapped[str | None] = mapped_column(String(64))  # public channel username
+    instagram: Mapped[str | None] = mapped_column(String(64))
+    website: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # {"strengths": [...], "weaknesses": [...], "opportunities": [...], "threats": [...]}
+    swot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    swot_source: Mapped[str | None] = mapped_column(String(16))  # ai / rules / owner
+    swot_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PublicChannel(Base):
+    """A public Telegram channel read from its ``t.me/s`` page: a competitor's, or the
+    business's own (``competitor_id`` NULL). Sync state lives here so the owner sees
+    "not synced since …" instead of a silent gap."""
+
+    __tablename__ = "public_channels"
+    __table_args__ = (UniqueConstraint("business_id", "competitor_id", "username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competitors.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(200))
+    subscribers: Mapped[int | None] = mapped_column(BigInteger)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(64))  # not_found / rate_limited / …
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PublicChannelSnapshot(Base):
+    """One subscribers reading of a public channel (the history behind trends and surges)."""
+
+    __tablename__ = "public_channel_snapshots"
+    __table_args__ = (Index("ix_public_channel_snapshots_business_channel_taken", "business_id",
+                            "channel_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("public_channels.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    subscribers: Mapped[int] = mapped_column(BigInteger)
+
+
+class PublicPost(Base):
+    """A post of a public channel, stored once; its views are updated on every sync."""
+
+    __tablename__ = "public_posts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "post_id"),
+        Index("ix_public_posts_business_channel_posted", "business_id", "channel_id",
+              "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("public_channels.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text, default="")
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    is_promotion: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CompetitorPrice(Base):
+    """A price seen in a competitor's post for an item (matched by normalised name)."""
+
+    __tablename__ = "competitor_prices"
+    __table_args__ = (Index("ix_competitor_prices_business_competitor_item", "business_id",
+                            "competitor_id", "item_key", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    competitor_id: Mapped[int] = mapped_column(
+        ForeignKey("competitors.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(120))
+    item_name: Mapped[str] = mapped_column(String(120))
+    price: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CompetitorActivity(Base):
+    """Something a competitor did (promotion, price change, new product, viral post, follower
+    surge); ``alerted_at`` is set when the owner was told (at most once per 24 h per kind)."""
+
+    __tablename__ = "competitor_activities"
+    __table_args__ = (
+        Index("ix_competitor_activities_business_competitor_kind", "business_id",
+              "competitor_id", "kind", "detected_at"),
+        UniqueConstraint("competitor_id", "kind", "ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    competitor_id: Mapped[int] = mapped_column(
+        ForeignKey("competitors.id", ondelete="CASCADE"))
+    # promotion / price_change / new_product / viral / follower_surge
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(120))  # what makes it the same activity twice
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: not looked at yet; sent: the owner was told; folded: one of its kind was sent
+    # for this competitor in the last 24 h; quiet: a kind that never alerts (new product)
+    alert_status: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)  # the owner's response
+
+
+class CompetitorOverview(Base):
+    """The business's SWOT against all its competitors (AI-drafted, editable)."""
+
+    __tablename__ = "competitor_overviews"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    swot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    swot_source: Mapped[str] = mapped_column(String(16), default="rules")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CompetitorSyncRun(Base):
+    """One run of the hourly public-page sync for one business, with its outcome."""
+
+    __tablename__ = "competitor_sync_runs"
+    __table_args__ = (Index("ix_competitor_sync_runs_business_started", "business_id",
+                            "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # ok / partial / failed
+    channels: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
