@@ -25,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.billing_notices import owner_bot_id
 from bot.competitor_texts import alert_keyboard, alert_text, weekly_caption, weekly_labels
 from bot.config import Settings
+from bot.integrations import runtime as integrations_runtime
 from services import competitors, kpi, marketing, outbox
 from services.charts.competitors import render_weekly
 from services.competitors import report, sync
 from services.competitors.telegram_preview import (
+    ChannelPreview,
     CircuitBreaker,
     PreviewError,
     PreviewSource,
@@ -36,6 +38,9 @@ from services.competitors.telegram_preview import (
 )
 from services.db.base import utcnow
 from services.db.models import Business, User
+from services.errors import NotFound
+from services.integrations.discovery import instagram_competitor
+from services.integrations.errors import IntegrationError
 from services.users import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -123,6 +128,19 @@ async def link_own_channel(app: Any, business_id: int) -> str | None:
     return None
 
 
+async def _instagram_preview(app: Any, business_id: int, username: str
+                             ) -> ChannelPreview:
+    """A competitor's Instagram account, read through business discovery with the owner's
+    own Instagram connection (``NotFound`` without one); no transaction stays open while
+    Graph answers."""
+    runtime = integrations_runtime(app)
+    async with app.sessionmaker() as session:
+        profile = await instagram_competitor(session, box=runtime.box,
+                                             client=runtime.clients.instagram,
+                                             business_id=business_id, username=username)
+    return sync.preview_from_instagram(profile)
+
+
 async def sync_business(app: Any, business_id: int, *, now: datetime,
                         client: PreviewSource | None = None) -> dict[str, int]:
     """Read every channel of one business, detect, record the run, queue the alerts."""
@@ -136,14 +154,18 @@ async def sync_business(app: Any, business_id: int, *, now: datetime,
     errors: list[str] = []
     for target in targets:
         try:
-            preview = await source.fetch_channel(target.username, max_pages=max_pages,
-                                                 stop_at=target.newest_post_id)
-        except PreviewError as exc:
+            if target.platform == competitors.INSTAGRAM:
+                preview = await _instagram_preview(app, business_id, target.username)
+            else:
+                preview = await source.fetch_channel(target.username, max_pages=max_pages,
+                                                     stop_at=target.newest_post_id)
+        except (PreviewError, IntegrationError, NotFound) as exc:
+            code = "no_instagram" if isinstance(exc, NotFound) else exc.code
             failed += 1
-            errors.append(f"@{target.username}: {exc.code}")
+            errors.append(f"@{target.username}: {code}")
             async with app.sessionmaker.begin() as session:
                 await sync.record_failure(session, business_id=business_id,
-                                          channel_id=target.channel_id, code=exc.code, now=now)
+                                          channel_id=target.channel_id, code=code, now=now)
             continue
         async with app.sessionmaker.begin() as session:
             found += await sync.apply_preview(session, business_id=business_id,

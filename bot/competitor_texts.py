@@ -103,7 +103,9 @@ def alert_text(alert: Alert, locale: str, *, base_url: str = "https://t.me") -> 
              activity_line(alert.kind, alert.detail, locale)]
     post_id = alert.detail.get("post_id")
     username = alert.detail.get("username")
-    if post_id and username:
+    if username and alert.detail.get("platform") == "instagram":
+        lines.append(f"https://www.instagram.com/{h(username)}/")
+    elif post_id and username:
         lines.append(f"{base_url.rstrip('/')}/{h(username)}/{int(post_id)}")
     lines += ["", _("How will you answer? Add a note, or ask the AI for a response plan.")]
     return "\n".join(lines)
@@ -119,14 +121,18 @@ def alert_keyboard(activity_id: int, competitor_id: int) -> InlineKeyboardMarkup
             action=CompetitorAction.OPEN, competitor_id=competitor_id).pack())]])
 
 
-def sync_state(state: ChannelState | None, locale: str, timezone: str) -> str:
+def sync_state(state: ChannelState | None, locale: str, timezone: str, *,
+               instagram: bool = False) -> str:
     """"@name · 12 300 subscribers", or "not synced since …" when the last read failed."""
     if state is None:
         return ""
     parts = [f"@{h(state.username)}"]
     if state.subscribers is not None:
-        parts.append(ngettext("{count} subscriber", "{count} subscribers", state.subscribers
-                              ).format(count=number(state.subscribers, locale)))
+        count = number(state.subscribers, locale)
+        parts.append(ngettext("{count} follower", "{count} followers", state.subscribers
+                              ).format(count=count) if instagram else
+                     ngettext("{count} subscriber", "{count} subscribers", state.subscribers
+                              ).format(count=count))
     text = " · ".join(parts)
     if state.last_error is not None:
         if state.last_success_at is not None:
@@ -134,7 +140,8 @@ def sync_state(state: ChannelState | None, locale: str, timezone: str) -> str:
                 moment=moment(state.last_success_at, locale, timezone))
         else:
             text += "\n" + _("⚠️ Not synced yet: {reason}").format(
-                reason=sync_error(state.last_error))
+                reason=instagram_error(state.last_error) if instagram
+                else sync_error(state.last_error))
     elif state.last_success_at is None:
         text += "\n" + _("⏳ The first reading comes within the hour.")
     return text
@@ -145,6 +152,16 @@ def sync_error(code: str) -> str:
             "rate_limited": _("Telegram asked us to slow down"),
             "circuit_open": _("t.me is not answering; retrying later"),
             }.get(code, _("t.me did not answer"))
+
+
+def instagram_error(code: str) -> str:
+    return {"no_instagram": _("connect your own Instagram business account in /integrations: "
+                              "competitors are read through it"),
+            "auth_expired": _("your Instagram connection expired; reconnect it in "
+                              "/integrations"),
+            "bad_response": _("no Instagram business or creator account by this name"),
+            "rate_limited": _("Instagram asked us to slow down"),
+            }.get(code, _("Instagram did not answer"))
 
 
 def activity_item(item: ActivityView, locale: str, timezone: str) -> str:

@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('business_id', sa.Integer(), nullable=False),
     sa.Column('competitor_id', sa.Integer(), nullable=True),
+    sa.Column('platform', sa.String(length=16), server_default='telegram', nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=True),
     sa.Column('subscribers', sa.BigInteger(), nullable=True),
@@ -114,7 +115,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_public_channels_business_id_businesses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['competitor_id'], ['competitors.id'], name=op.f('fk_public_channels_competitor_id_competitors'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_public_channels')),
-    sa.UniqueConstraint('business_id', 'competitor_id', 'username', name=op.f('uq_public_channels_business_id_competitor_id_username'))
+    sa.UniqueConstraint('business_id', 'competitor_id', 'platform', 'username', name='uq_public_channels_identity')
     )
     with op.batch_alter_table('public_channels', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_public_channels_business_id'), ['business_id'], unique=False)

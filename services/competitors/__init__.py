@@ -1,7 +1,9 @@
-"""Competitor intelligence (SPEC §3.5): competitors, their public Telegram channels, the
-activities detected in them, SWOT and the weekly report."""
+"""Competitor intelligence (SPEC §3.5): competitors, their public Telegram channels and
+Instagram accounts, the activities detected in them, SWOT and the weekly report."""
 
 from services.competitors.service import (
+    INSTAGRAM,
+    TELEGRAM,
     ActivityKind,
     ActivityView,
     ChannelState,
@@ -29,7 +31,8 @@ from services.competitors.service import (
 )
 
 __all__ = [
-    "ActivityKind", "ActivityView", "ChannelState", "CompetitorView", "Created", "Field",
+    "INSTAGRAM", "TELEGRAM", "ActivityKind", "ActivityView", "ChannelState", "CompetitorView",
+    "Created", "Field",
     "add_note", "create_competitor", "delete_competitor", "ensure_room", "get_activity",
     "get_competitor", "list_competitors", "overall_swot", "own_channel", "parse_field",
     "parse_instagram", "parse_name", "recent_activities", "set_overall_swot",

@@ -93,11 +93,13 @@ async def weekly_data(session: AsyncSession, *, business_id: int, now: datetime,
             if 0 <= index < weeks:
                 posts_week[index] += 1
                 promos_week[index] += int(post.is_promotion)
-            if local >= week_start and post.views:
+            # top posts are ranked by Telegram views; Instagram reach (likes) is not comparable
+            if local >= week_start and post.views and channel.platform == "telegram":
                 top.append(TopPost(name or channel.title or channel.username, channel.username,
                                    post.post_id, int(post.views),
                                    " ".join(post.text.split())[:120], post.is_promotion))
-        series.append(ChannelSeries(name or "", channel.username, channel.competitor_id is None,
+        label = f"{name} (Instagram)" if name and channel.platform == "instagram" else name
+        series.append(ChannelSeries(label or "", channel.username, channel.competitor_id is None,
                                     days, [by_day.get(d) for d in days], posts_week,
                                     promos_week))
     top.sort(key=lambda p: p.views, reverse=True)

@@ -31,6 +31,9 @@ _INSTAGRAM_LINK = re.compile(
     r"^(?:https?://)?(?:www\.)?instagram\.com/([^/?#\s]+)/?(?:\?.*)?$", re.IGNORECASE)
 
 
+TELEGRAM, INSTAGRAM = "telegram", "instagram"  # public channel platforms
+
+
 class Field(StrEnum):
     NAME = "name"
     TELEGRAM = "telegram"
@@ -72,7 +75,8 @@ class CompetitorView:
     notes: str
     swot: dict[str, list[str]] | None
     swot_source: str | None
-    channel: ChannelState | None
+    channel: ChannelState | None  # the Telegram channel
+    instagram_account: ChannelState | None = None  # read through Instagram business discovery
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +138,18 @@ def _state(channel: PublicChannel | None) -> ChannelState | None:
                         channel.last_success_at, channel.last_attempt_at, channel.last_error)
 
 
-def _view(c: Competitor, channel: PublicChannel | None) -> CompetitorView:
+def _view(c: Competitor, channels: dict[str, PublicChannel]) -> CompetitorView:
     swot = c.swot if isinstance(c.swot, dict) else None
     return CompetitorView(c.id, c.name, c.telegram, c.instagram, c.website, c.notes or "",
-                          swot, c.swot_source, _state(channel))
+                          swot, c.swot_source, _state(channels.get(TELEGRAM)),
+                          _state(channels.get(INSTAGRAM)))
 
 
-async def _channel_of(session: AsyncSession, business_id: int, competitor_id: int
-                      ) -> PublicChannel | None:
-    return await session.scalar(select(PublicChannel).where(
+async def _channels_of(session: AsyncSession, business_id: int, competitor_id: int
+                       ) -> dict[str, PublicChannel]:
+    return {c.platform: c for c in await session.scalars(select(PublicChannel).where(
         PublicChannel.business_id == business_id,
-        PublicChannel.competitor_id == competitor_id).limit(1))
+        PublicChannel.competitor_id == competitor_id))}
 
 
 async def _get(session: AsyncSession, business_id: int, competitor_id: int) -> Competitor:
@@ -159,16 +164,18 @@ async def get_competitor(session: AsyncSession, *, business_id: int, competitor_
                          ) -> CompetitorView:
     """One competitor of the business (``NotFound`` for another business's id)."""
     row = await _get(session, business_id, competitor_id)
-    return _view(row, await _channel_of(session, business_id, row.id))
+    return _view(row, await _channels_of(session, business_id, row.id))
 
 
 async def list_competitors(session: AsyncSession, *, business_id: int) -> list[CompetitorView]:
     """The business's competitors with their channel's latest numbers, oldest first."""
     rows = list(await session.scalars(select(Competitor).where(
         Competitor.business_id == business_id).order_by(Competitor.id)))
-    channels = {c.competitor_id: c for c in await session.scalars(select(PublicChannel).where(
-        PublicChannel.business_id == business_id, PublicChannel.competitor_id.is_not(None)))}
-    return [_view(r, channels.get(r.id)) for r in rows]
+    channels: dict[int | None, dict[str, PublicChannel]] = {}
+    for c in await session.scalars(select(PublicChannel).where(
+            PublicChannel.business_id == business_id, PublicChannel.competitor_id.is_not(None))):
+        channels.setdefault(c.competitor_id, {})[c.platform] = c
+    return [_view(r, channels.get(r.id, {})) for r in rows]
 
 
 async def _count(session: AsyncSession, business_id: int) -> int:
@@ -203,10 +210,11 @@ async def _name_taken(session: AsyncSession, business_id: int, name: str,
 
 
 async def _set_channel(session: AsyncSession, business_id: int, competitor_id: int | None,
-                       username: str | None) -> None:
-    """Point the competitor (or, with None, the business itself) at a channel; a new name
-    starts a new history."""
-    query = select(PublicChannel).where(PublicChannel.business_id == business_id)
+                       username: str | None, platform: str = "telegram") -> None:
+    """Point the competitor (or, with None, the business itself) at a channel of
+    ``platform``; a new name starts a new history."""
+    query = select(PublicChannel).where(PublicChannel.business_id == business_id,
+                                        PublicChannel.platform == platform)
     query = query.where(PublicChannel.competitor_id == competitor_id if competitor_id
                         else PublicChannel.competitor_id.is_(None))
     current = list(await session.scalars(query))
@@ -216,7 +224,7 @@ async def _set_channel(session: AsyncSession, business_id: int, competitor_id: i
         await session.delete(channel)
     if username:
         session.add(PublicChannel(business_id=business_id, competitor_id=competitor_id,
-                                  username=username))
+                                  platform=platform, username=username))
     await session.flush()
 
 
@@ -237,6 +245,7 @@ async def create_competitor(session: AsyncSession, *, business_id: int, name: st
     session.add(row)
     await session.flush()
     await _set_channel(session, business_id, row.id, row.telegram)
+    await _set_channel(session, business_id, row.id, row.instagram, INSTAGRAM)
     return Created(await get_competitor(session, business_id=business_id,
                                         competitor_id=row.id), status)
 
@@ -258,6 +267,8 @@ async def update_competitor(session: AsyncSession, *, business_id: int, competit
         setattr(row, field.value, clean)
         if field is Field.TELEGRAM:
             await _set_channel(session, business_id, row.id, clean)
+        elif field is Field.INSTAGRAM:
+            await _set_channel(session, business_id, row.id, clean, INSTAGRAM)
     row.updated_at = utcnow()
     await session.flush()
     return await get_competitor(session, business_id=business_id, competitor_id=row.id)
@@ -314,7 +325,8 @@ async def set_overall_swot(session: AsyncSession, *, business_id: int,
 async def own_channel(session: AsyncSession, *, business_id: int) -> ChannelState | None:
     """The business's own public channel read from its page, if one is set."""
     return _state(await session.scalar(select(PublicChannel).where(
-        PublicChannel.business_id == business_id, PublicChannel.competitor_id.is_(None))))
+        PublicChannel.business_id == business_id, PublicChannel.competitor_id.is_(None),
+        PublicChannel.platform == TELEGRAM)))
 
 
 async def set_own_channel(session: AsyncSession, *, business_id: int, username: str | None

@@ -92,7 +92,9 @@ async def _channel_id(session: AsyncSession, business_id: int, competitor_id: in
     query = select(PublicChannel.id).where(PublicChannel.business_id == business_id)
     query = query.where(PublicChannel.competitor_id == competitor_id if competitor_id
                         else PublicChannel.competitor_id.is_(None))
-    return await session.scalar(query.limit(1))
+    # the Telegram channel first: its views are what the SWOT facts compare
+    return await session.scalar(query.order_by(PublicChannel.platform != "telegram",
+                                               PublicChannel.id).limit(1))
 
 
 async def facts(session: AsyncSession, *, business_id: int, competitor_id: int,

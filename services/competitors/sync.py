@@ -9,6 +9,7 @@ happens outside these functions (the job), so no transaction stays open across i
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.competitors import detection
 from services.competitors.service import ActivityKind
-from services.competitors.telegram_preview import ChannelPreview
+from services.competitors.telegram_preview import ChannelPreview, PreviewPost
 from services.db.models import (
     ChannelSnapshot,
     Competitor,
@@ -31,6 +32,7 @@ from services.db.models import (
     PublicPost,
 )
 from services.errors import NotFound
+from services.integrations.meta import CompetitorProfile
 
 FRESH = timedelta(days=7)  # posts this recent are still checked for virality
 MEDIAN_WINDOW = 50
@@ -51,6 +53,7 @@ class SyncTarget:
     competitor_id: int | None
     username: str
     newest_post_id: int | None
+    platform: str = "telegram"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,21 @@ async def sync_targets(session: AsyncSession, *, business_id: int) -> list[SyncT
         .outerjoin(newest, newest.c.channel_id == PublicChannel.id)
         .where(PublicChannel.business_id == business_id).order_by(PublicChannel.id))
     return [SyncTarget(c.id, c.business_id, c.competitor_id, c.username,
-                       int(top) if top is not None else None) for c, top in rows]
+                       int(top) if top is not None else None, c.platform) for c, top in rows]
+
+
+def preview_from_instagram(profile: CompetitorProfile) -> ChannelPreview:
+    """An Instagram account read through business discovery, as a channel reading: followers
+    are its subscribers, captions its posts' text and likes + comments its posts' reach, so
+    the same detectors (promotions, prices, new products, viral, follower surges) apply."""
+    posts = []
+    for item in profile.recent:
+        digits = item.id.split("_")[0]
+        post_id = int(digits) if digits.isdigit() else zlib.crc32(item.id.encode())
+        posts.append(PreviewPost(post_id, item.timestamp, item.caption,
+                                 item.likes + item.comments))
+    posts.sort(key=lambda p: p.post_id)
+    return ChannelPreview(profile.username, None, profile.followers, posts)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -203,7 +220,7 @@ async def apply_preview(session: AsyncSession, *, business_id: int, channel_id: 
             found += await _activity(session, channel, ActivityKind.FOLLOWER_SURGE,
                                      _week_ref(now), now,
                                      {"pct": round(surge, 1), "now": preview.subscribers,
-                                      "before": week_ago})
+                                      "before": week_ago, "platform": channel.platform})
     stored = {p.post_id: p for p in await session.scalars(select(PublicPost).where(
         PublicPost.channel_id == channel.id,
         PublicPost.post_id.in_([p.post_id for p in preview.posts])))}
@@ -241,7 +258,7 @@ async def apply_preview(session: AsyncSession, *, business_id: int, channel_id: 
         if baseline:
             continue
         base = {"post_id": post.post_id, "username": channel.username,
-                "excerpt": _excerpt(post.text)}
+                "platform": channel.platform, "excerpt": _excerpt(post.text)}
         if findings.promotion:
             found += await _activity(session, channel, ActivityKind.PROMOTION,
                                      f"post:{post.post_id}", now, base, post.post_id)
@@ -278,6 +295,7 @@ async def _viral(session: AsyncSession, channel: PublicChannel, preview: Channel
             found += await _activity(
                 session, channel, ActivityKind.VIRAL, f"post:{post.post_id}", now,
                 {"post_id": post.post_id, "username": channel.username,
+                 "platform": channel.platform,
                  "excerpt": _excerpt(post.text), "views": post.views,
                  "median": round(typical or 0)}, post.post_id)
     return found

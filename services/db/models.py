@@ -1091,18 +1091,23 @@ class Competitor(Base):
 
 
 class PublicChannel(Base):
-    """A public Telegram channel read from its ``t.me/s`` page: a competitor's, or the
+    """A public channel: a Telegram channel read from its ``t.me/s`` page or an Instagram
+    account read through ``business_discovery`` (``platform``); a competitor's, or the
     business's own (``competitor_id`` NULL). Sync state lives here so the owner sees
     "not synced since …" instead of a silent gap."""
 
     __tablename__ = "public_channels"
-    __table_args__ = (UniqueConstraint("business_id", "competitor_id", "username"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "competitor_id", "platform", "username",
+                         name="uq_public_channels_identity"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(
         ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
     competitor_id: Mapped[int | None] = mapped_column(
         ForeignKey("competitors.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram",
+                                          server_default="telegram")  # telegram / instagram
     username: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(200))
     subscribers: Mapped[int | None] = mapped_column(BigInteger)

@@ -184,6 +184,7 @@ class MediaItem:
     timestamp: datetime | None
     likes: int
     comments: int
+    caption: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +207,8 @@ def _media(items: list[Any]) -> list[MediaItem]:
                   if isinstance(stamp, str) else None)
         result.append(MediaItem(str(item.get("id", "")), moment,
                                 _int(item.get("like_count", 0)),
-                                _int(item.get("comments_count", 0))))
+                                _int(item.get("comments_count", 0)),
+                                str(item.get("caption") or "")))
     return result
 
 
@@ -279,8 +281,8 @@ class InstagramClient:
         if not handle or not all(c.isalnum() or c in "._" for c in handle):
             raise BadResponse(kind=self.kind, detail="username")
         fields = (f"business_discovery.username({handle}){{username,followers_count,"
-                  f"media_count,media.limit({media_limit}){{id,timestamp,like_count,"
-                  f"comments_count}}}}")
+                  f"media_count,media.limit({media_limit}){{id,timestamp,caption,"
+                  f"like_count,comments_count}}}}")
         body = await self.graph.get(account_ref, credentials["token"], fields=fields)
         found = body.get("business_discovery")
         if not isinstance(found, dict):

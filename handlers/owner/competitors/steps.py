@@ -97,8 +97,10 @@ async def list_text(session: AsyncSession, business: Business, items: list[Compe
     for index, item in enumerate(items, 1):
         lines.append(f"{index}. <b>{h(item.name)}</b>")
         state = sync_state(item.channel, locale, tz)
-        if state:
-            lines += ["   " + line for line in state.split("\n")]
+        insta = sync_state(item.instagram_account, locale, tz, instagram=True)
+        if state or insta:
+            lines += ["   " + line for part in (state, insta) if part
+                      for line in part.split("\n")]
         elif item.instagram or item.website:
             lines.append("   " + " · ".join(h(v) for v in (item.instagram and "@" + item.instagram,
                                                           item.website) if v))
@@ -172,8 +174,9 @@ async def card_text(session: AsyncSession, business: Business, item: CompetitorV
                                  now=utcnow())
         lines.append(_("🗓 Posting: {count} posts a week (last 4 weeks)").format(
             count=number(round(facts.posts_per_week, 1), locale)))
+    insta = sync_state(item.instagram_account, locale, tz, instagram=True)
     lines.append(_("📸 Instagram: {value}").format(
-        value=h("@" + item.instagram) if item.instagram else "—"))
+        value=insta or (h("@" + item.instagram) if item.instagram else "—")))
     lines.append(_("🌐 Website: {value}").format(value=h(item.website or "—")))
     if item.notes:
         lines += ["", _("📝 <b>Notes</b>"), h(item.notes[-600:])]
