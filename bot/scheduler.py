@@ -88,4 +88,12 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
     scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
                       max_instances=1, coalesce=True)
+
+    async def amocrm_job() -> None:
+        from bot.amocrm_jobs import reconcile_all
+
+        log.info("amocrm: reconciled %d account(s)", await reconcile_all(app))
+
+    scheduler.add_job(amocrm_job, "interval", minutes=app.settings.amocrm.reconcile_minutes,
+                      id="amocrm_reconcile", max_instances=1, coalesce=True)
     return scheduler

@@ -1,0 +1,213 @@
+"""AmoCRM sync against the fake AmoCRM, on SQLite and PostgreSQL: connect, batching,
+token expiry mid-sync, a restart mid-queue, webhooks in, conflicts, notes and tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services import sales
+from services.amocrm import accounts, sync
+from services.db.base import utcnow
+from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Lead
+from services.errors import NotFound, PermissionDenied
+from tests.amocrm_helpers import WallClock, connect, growth_business, leads_of, make_runtime
+from tests.conftest import Database
+from tests.fakes.amocrm import FakeAmoCRM, ManualClock
+
+OWNER = 9101
+
+
+async def _queue(db: Database) -> dict[str, int]:
+    async with db.sessionmaker() as s:
+        rows = await s.execute(select(AmoQueueItem.status, func.count())
+                               .group_by(AmoQueueItem.status))
+        return {str(k): int(v) for k, v in rows}
+
+
+async def test_connect_batches_new_leads_and_refreshes_an_expired_token(db: Database) -> None:
+    clock, now = ManualClock(), WallClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock, now=now)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        async with db.sessionmaker.begin() as s:  # before connecting: nothing is queued
+            for i in range(60):
+                await sales.create_lead(s, business_id=business_id, name=f"Lead {i}",
+                                        phone=f"+99890123{i:04d}", utm_source="insta")
+        assert await _queue(db) == {}
+        conn = await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        assert await _queue(db) == {"pending": 60}
+        fake.expire_access_tokens()  # the stored token dies before the worker starts
+        processor = sync.Processor(db.sessionmaker, runtime)
+        await processor.run_until_idle()
+        assert await _queue(db) == {"done": 60}
+        created = leads_of(fake)
+        assert len(created) == 60
+        assert fake.complex_sizes == [50, 10]
+        # the expired token answered 401 once; one refresh, then the call went through
+        assert [m for m, p in fake.requests if p == "/api/v4/leads/complex"] == ["POST"] * 3
+        assert fake.refreshes == 1
+        assert fake.rate_limited == 0  # the client kept under 7 requests/s
+        assert created[0]["status_id"] == 3101 and created[0]["pipeline_id"] == 3001
+        async with db.sessionmaker() as s:
+            account = await s.get(AmoAccount, conn.account_id)
+            assert account is not None and account.token_version == 2
+            assert "client-secret" not in account.client_secret_encrypted
+            linked = await s.scalar(select(func.count()).select_from(AmoLink).where(
+                AmoLink.amo_id.is_not(None)))
+            assert linked == 60
+        # a change in BiznesPilot goes out as one PATCH of the changed field only
+        async with db.sessionmaker.begin() as s:
+            lead_id = (await s.scalars(select(Lead.id).order_by(Lead.id))).first()
+            assert lead_id is not None
+            await sales.update_lead(s, business_id=business_id, lead_id=lead_id,
+                                    stage="intent", status="qualified")
+        fake.requests.clear()
+        await processor.run_until_idle()
+        assert fake.requests == [("PATCH", "/api/v4/leads")]
+        [first] = [row for row in leads_of(fake) if row["name"] == "Lead 0"]
+        assert first["status_id"] == 3104
+        await runtime.close()
+
+
+async def test_restart_mid_queue_loses_and_duplicates_nothing(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        async with db.sessionmaker.begin() as s:
+            for i in range(5):
+                await sales.create_lead(s, business_id=business_id, name=f"Lead {i}")
+        lost = fake.lose_answer("/api/v4/leads/complex")
+        worker = asyncio.create_task(sync.Processor(db.sessionmaker, runtime).run_once())
+        await asyncio.wait_for(lost.wait(), 10)
+        worker.cancel()  # the process dies with the deals created but not recorded
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        assert len(leads_of(fake)) == 5
+        assert await _queue(db) == {"sending": 5}
+        await runtime.close()
+        restarted = make_runtime(fake, clock)
+        assert await sync.recover_interrupted(db.sessionmaker, now=restarted.now(),
+                                              all_claims=True) == 5
+        async with db.sessionmaker.begin() as s:  # one more arrives after the restart
+            await sales.create_lead(s, business_id=business_id, name="Lead 5")
+        await sync.Processor(db.sessionmaker, restarted).run_until_idle()
+        assert await _queue(db) == {"done": 6}
+        assert sorted(lead["name"] for lead in leads_of(fake)) == [f"Lead {i}" for i in
+                                                                  range(6)]
+        async with db.sessionmaker() as s:
+            amo_ids = set(await s.scalars(select(AmoLink.amo_id)))
+        assert amo_ids == {lead["id"] for lead in leads_of(fake)}
+        await restarted.close()
+
+
+async def test_webhooks_move_the_stage_without_ping_pong(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+            other = await growth_business(s, OWNER + 1)
+        await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        async with db.sessionmaker.begin() as s:
+            lead = await sales.create_lead(s, business_id=business_id, name="Aziza",
+                                           source="chatbot")
+            manual = await sales.create_lead(s, business_id=business_id, name="Bobur")
+        processor = sync.Processor(db.sessionmaker, runtime)
+        await processor.run_until_idle()
+        [amo_a, amo_b] = [row["id"] for row in leads_of(fake)]
+        # our own creates echo back as leads[add]: recognised, nothing imported
+        fake.pending_webhooks.clear()
+        key = await _webhook_key(db, fake)
+        # a salesperson moves the deals and renames them in AmoCRM
+        fake.edit_lead("acme", amo_a, status_id=142, name="Aziza K.")
+        fake.edit_lead("acme", amo_b, status_id=3103, name="Bobur T.")
+        applied = await _deliver(db, key, fake)
+        assert applied.updated == 2
+        async with db.sessionmaker() as s:
+            a = await sales.get_lead(s, business_id=business_id, lead_id=lead.id)
+            b = await sales.get_lead(s, business_id=business_id, lead_id=manual.id)
+        assert (a.status, a.stage, a.name) == ("won", "purchase", "Aziza")  # chatbot-owned
+        assert (b.status, b.stage, b.name) == ("contacted", "consideration", "Bobur T.")
+        assert await _queue(db) == {"done": 2}  # nothing echoes back
+        fake.requests.clear()
+        await processor.run_until_idle()
+        assert fake.requests == []
+        # a guessed secret, or the right secret with another account's id, is refused
+        fake.edit_lead("acme", amo_b, name="Hijack")
+        [(_, pairs)] = fake.pending_webhooks
+        forged = [(k, "1" if k == "account[id]" else v) for k, v in pairs]
+        for key_hash, body in ((accounts.digest("guess"), pairs),
+                               (accounts.digest(key), forged)):
+            async with db.sessionmaker.begin() as s:
+                with pytest.raises(NotFound):
+                    await sync.handle_webhook(s, key_hash=key_hash, pairs=body,
+                                              now=runtime.now())
+        async with db.sessionmaker() as s:
+            b = await sales.get_lead(s, business_id=business_id, lead_id=manual.id)
+        assert b.name == "Bobur T."
+        async with db.sessionmaker() as s:
+            assert await sales.count_leads(s, business_id=other) == 0
+        await runtime.close()
+
+
+async def _webhook_key(db: Database, fake: FakeAmoCRM) -> str:
+    [url] = fake.accounts["acme"].webhooks
+    return url.rsplit("/", 1)[1]
+
+
+async def _deliver(db: Database, key: str, fake: FakeAmoCRM) -> sync.Applied:
+    total = sync.Applied()
+    hooks, fake.pending_webhooks = fake.pending_webhooks, []
+    for _, pairs in hooks:
+        async with db.sessionmaker.begin() as s:
+            total.add(await sync.handle_webhook(s, key_hash=accounts.digest(key), pairs=pairs,
+                                                now=utcnow()))
+    return total
+
+
+async def test_notes_and_tasks_on_handoff_and_retry_of_5xx(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        async with db.sessionmaker.begin() as s:
+            lead = await sales.create_lead(s, business_id=business_id, name="Dilnoza",
+                                           phone="+998901112233", source="chatbot")
+            await sync.handoff(s, business_id=business_id, lead_id=lead.id,
+                               transcript="Customer: narx?\nBot: 250 000",
+                               task_text="Call Dilnoza back",
+                               due_at=runtime.now() + timedelta(minutes=15))
+        fake.fail("/api/v4/leads/complex", 502, times=2)
+        processor = sync.Processor(db.sessionmaker, runtime)
+        await processor.run_until_idle()
+        account = fake.accounts["acme"]
+        assert len(leads_of(fake)) == 1
+        assert [n["params"]["text"] for n in account.notes] == ["Customer: narx?\nBot: 250 000"]
+        assert [t["text"] for t in account.tasks] == ["Call Dilnoza back"]
+        assert account.tasks[0]["responsible_user_id"] == account.user_id
+        await runtime.close()
+
+
+async def test_starter_plan_cannot_connect(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER, plan="starter")
+        async with db.sessionmaker.begin() as s:
+            with pytest.raises(PermissionDenied):
+                await accounts.start_connect(s, runtime, business_id=business_id,
+                                             user_id=OWNER, subdomain="acme",
+                                             client_id="client-id-0001",
+                                             client_secret="client-secret-0001")
+        await runtime.close()
