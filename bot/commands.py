@@ -38,6 +38,7 @@ COMMANDS = (
     ("customers", N_("Customers and their totals")),
     ("channels", N_("Marketing channels")),
     ("import", N_("Import from a CSV or Excel file")),
+    ("amocrm", N_("AmoCRM sync: connect, mapping, log")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

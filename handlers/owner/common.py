@@ -43,6 +43,7 @@ def help_text() -> str:
           "/channels — see and edit them"),
         _("/import — load spend, leads, orders or customers from a CSV or Excel file; or "
           "just write “kecha instagramga 500 ming sarfladim”"),
+        _("/amocrm — AmoCRM two-way sync; /amocrm log — what was synced"),
         _("/team — team and roles"),
         _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),
