@@ -104,6 +104,11 @@ async def start_connect(session: AsyncSession, runtime: AmoRuntime, *, business_
     if account is None:
         account = AmoAccount(business_id=business_id, mapping={}, pipelines=[])
         session.add(account)
+    elif account.subdomain != sub:  # another AmoCRM account: the old ids mean nothing there
+        await session.execute(delete(AmoQueueItem).where(
+            AmoQueueItem.business_id == business_id))
+        await session.execute(delete(AmoLink).where(AmoLink.business_id == business_id))
+        account.reconciled_at = None
     account.subdomain, account.client_id = sub, cid
     account.client_secret_encrypted = runtime.box.encrypt(csecret)
     account.oauth_state_hash = digest(state)

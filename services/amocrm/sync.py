@@ -178,7 +178,7 @@ class Processor:
             ctx = Ctx(account.id, account.business_id, account.subdomain,
                       dict(account.mapping or {}), list(account.pipelines or []),
                       (account.mapping or {}).get("responsible_user_id") or account.amo_user_id)
-            broken = account.status == "error"
+            broken = account.status != "connected"  # refused, or being re-authorised
         if broken:
             await self._finish_all(ctx, items, "pending", "reauthorise",
                                    retry=timedelta(minutes=30), count_attempt=False)
@@ -283,6 +283,11 @@ class Processor:
                 entity, local_id = "lead", order.lead_id
         if entity == "lead":
             values = await self._lead_values(session, ctx, local_id)
+            customer_id = await session.scalar(select(Lead.customer_id).where(
+                Lead.id == local_id, Lead.business_id == ctx.business_id))
+            if customer_id is not None:  # the deal links the customer's contact
+                contact = await _link(session, ctx.business_id, "customer", customer_id)
+                extra["contact_id"] = contact.amo_id if contact else None
         elif entity == "order":
             values, extra = await self._order_values(session, ctx, local_id)
         else:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services import sales
 from services.amocrm import accounts, sync
+from services.amocrm.client import AmoAuthError
 from services.db.base import utcnow
 from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Lead
 from services.errors import NotFound, PermissionDenied
@@ -211,3 +212,102 @@ async def test_starter_plan_cannot_connect(db: Database) -> None:
                                              client_id="client-id-0001",
                                              client_secret="client-secret-0001")
         await runtime.close()
+
+
+async def test_customers_and_orders_become_contacts_and_deals(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        existing = fake.add_contact_manually("acme", name="Aziza", phone="+998901234567")
+        async with db.sessionmaker.begin() as s:
+            aziza, _ = await sales.find_or_create_customer(
+                s, business_id=business_id, phone="+998 90 123 45 67", name="Aziza")
+            bobur, _ = await sales.find_or_create_customer(
+                s, business_id=business_id, phone="+998935556677", name="Bobur")
+            lead = await sales.create_lead(s, business_id=business_id, name="Aziza")
+        processor = sync.Processor(db.sessionmaker, runtime)
+        await processor.run_until_idle()
+        contacts = fake.accounts["acme"].contacts
+        assert len(contacts) == 2  # Aziza matched by phone, not created twice; Bobur created
+        async with db.sessionmaker.begin() as s:
+            await sales.create_order(s, business_id=business_id, total=250_000,
+                                     lead_id=lead.id, customer_id=aziza.id)
+            loose = await sales.create_order(s, business_id=business_id, total=90_000,
+                                             customer_id=bobur.id)
+        await processor.run_until_idle()
+        deals = {row["name"]: row for row in leads_of(fake)}
+        assert deals["Aziza"]["price"] == 250_000 and deals["Aziza"]["status_id"] == 142
+        order_deal = deals[f"#{loose.id}"]
+        assert (order_deal["price"], order_deal["status_id"]) == (90_000, 142)
+        async with db.sessionmaker() as s:
+            bobur_contact = await s.scalar(select(AmoLink.amo_id).where(
+                AmoLink.entity == "customer", AmoLink.local_id == bobur.id))
+            aziza_contact = await s.scalar(select(AmoLink.amo_id).where(
+                AmoLink.entity == "customer", AmoLink.local_id == aziza.id))
+        assert aziza_contact == existing["id"]
+        assert order_deal["_embedded"]["contacts"] == [{"id": bobur_contact}]
+        async with db.sessionmaker.begin() as s:  # a refund moves the order's deal to lost
+            await sales.set_order_status(s, business_id=business_id, order_id=loose.id,
+                                         status="refunded")
+        await processor.run_until_idle()
+        assert {row["name"]: row for row in leads_of(fake)}[f"#{loose.id}"]["status_id"] == 143
+        await runtime.close()
+
+
+async def test_reconcile_imports_amocrm_deals_once(db: Database) -> None:
+    clock = ManualClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        conn = await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        account = fake.accounts["acme"]
+        for i, status in enumerate((3101, 3103, 142)):
+            account.leads[900 + i] = {"id": 900 + i, "name": f"Old deal {i}", "price": 0,
+                                      "status_id": status, "pipeline_id": 3001,
+                                      "updated_at": int(fake.wall()) - 100,
+                                      "custom_fields_values": []}
+        first = await sync.reconcile(db.sessionmaker, runtime, conn.account_id)
+        assert (first.created, first.updated) == (3, 0)
+        again = await sync.reconcile(db.sessionmaker, runtime, conn.account_id)
+        assert again.created == 0
+        async with db.sessionmaker() as s:
+            stages = sorted((lead.stage, lead.status) for lead in await s.scalars(
+                select(Lead).where(Lead.business_id == business_id)))
+        assert stages == [("awareness", "new"), ("consideration", "contacted"),
+                          ("purchase", "won")]
+        await sync.Processor(db.sessionmaker, runtime).run_until_idle()
+        assert len(leads_of(fake)) == 3  # imported deals are not pushed back as new ones
+        await runtime.close()
+
+
+async def test_concurrent_refreshes_spend_the_refresh_token_once(db: Database) -> None:
+    clock, now = ManualClock(), WallClock()
+    async with FakeAmoCRM(clock=clock) as fake:
+        runtime = make_runtime(fake, clock, now=now)
+        async with db.sessionmaker() as s:
+            business_id = await growth_business(s, OWNER)
+        conn = await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        now.advance(hours=24)  # the access token is due for refresh
+        runtimes = [runtime]
+        if db.backend == "postgresql":  # two processes: only the row lock keeps them apart
+            other = make_runtime(fake, clock, now=now)
+            runtimes.append(other)
+        tokens = await asyncio.gather(*[
+            accounts.access_token(db.sessionmaker, runtimes[i % len(runtimes)],
+                                  conn.account_id) for i in range(4)])
+        assert fake.refreshes == 1 and len({t.value for t in tokens}) == 1
+        # the refresh token is refused (revoked in AmoCRM): the account asks to reconnect
+        fake.refresh_tokens.clear()
+        now.advance(hours=24)
+        with pytest.raises(AmoAuthError):
+            await accounts.access_token(db.sessionmaker, runtime, conn.account_id)
+        async with db.sessionmaker() as s:
+            status = await accounts.account_status(s, business_id=business_id)
+        assert status is not None and status.status == "error"
+        assert status.last_error is not None and status.last_error.startswith("auth")
+        for r in runtimes:
+            await r.close()
