@@ -93,14 +93,22 @@ async def test_restart_mid_queue_loses_and_duplicates_nothing(db: Database) -> N
             await worker
         assert len(leads_of(fake)) == 5
         assert await _queue(db) == {"sending": 5}
+        # two of the five echo back by webhook before the restart (linked by their marker);
+        # the other three are found by searching for the marker
+        key = await _webhook_key(db, fake)
+        fake.pending_webhooks = fake.pending_webhooks[:2]
+        assert (await _deliver(db, key, fake)).created == 0
         await runtime.close()
         restarted = make_runtime(fake, clock)
         assert await sync.recover_interrupted(db.sessionmaker, now=restarted.now(),
                                               all_claims=True) == 5
         async with db.sessionmaker.begin() as s:  # one more arrives after the restart
             await sales.create_lead(s, business_id=business_id, name="Lead 5")
+        fake.requests.clear()
         await sync.Processor(db.sessionmaker, restarted).run_until_idle()
         assert await _queue(db) == {"done": 6}
+        assert fake.requests.count(("GET", "/api/v4/leads")) == 3  # the unknown outcomes
+        assert fake.complex_sizes[-1] == 1  # only the new lead was created
         assert sorted(lead["name"] for lead in leads_of(fake)) == [f"Lead {i}" for i in
                                                                   range(6)]
         async with db.sessionmaker() as s:
@@ -124,9 +132,12 @@ async def test_webhooks_move_the_stage_without_ping_pong(db: Database) -> None:
         processor = sync.Processor(db.sessionmaker, runtime)
         await processor.run_until_idle()
         [amo_a, amo_b] = [row["id"] for row in leads_of(fake)]
-        # our own creates echo back as leads[add]: recognised, nothing imported
-        fake.pending_webhooks.clear()
+        # our own creates echo back as leads[add]: recognised by the marker, nothing imported
         key = await _webhook_key(db, fake)
+        echo = await _deliver(db, key, fake)
+        assert (echo.created, echo.updated) == (0, 0)
+        async with db.sessionmaker() as s:
+            assert await sales.count_leads(s, business_id=business_id) == 2
         # a salesperson moves the deals and renames them in AmoCRM
         fake.edit_lead("acme", amo_a, status_id=142, name="Aziza K.")
         fake.edit_lead("acme", amo_b, status_id=3103, name="Bobur T.")
