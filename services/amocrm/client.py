@@ -136,7 +136,9 @@ class AmoClient:
         self.base_url = base_url.replace("{subdomain}", subdomain).rstrip("/")
         self.max_retries, self.backoff = max_retries, backoff
         self._sleep = sleep
-        self.limiter = RateLimiter(rate, clock=clock, sleep=sleep)
+        # a little over one second: requests leave on time but arrive with jitter, and the
+        # server counts arrivals
+        self.limiter = RateLimiter(rate, window=1.05, clock=clock, sleep=sleep)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                        transport=transport)
         self.requests_sent = 0

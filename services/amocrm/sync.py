@@ -237,9 +237,10 @@ class Processor:
                     pushes.append(push)
             creates = [p for p in pushes if p.amo_id is None and not p.unknown
                        and p.entity != "customer"]
-            for push in creates:  # committed before the request leaves
-                await session.execute(update(AmoLink).where(AmoLink.id == push.link_id)
-                                      .values(create_sent_at=self.runtime.now()))
+            if creates:  # committed before the request leaves
+                await session.execute(update(AmoLink).where(
+                    AmoLink.id.in_([p.link_id for p in creates]))
+                    .values(create_sent_at=self.runtime.now()))
         for push in pushes:
             if push in creates:
                 continue
