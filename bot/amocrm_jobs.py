@@ -132,11 +132,12 @@ async def notify_errors(app: Any) -> int:
 
 
 async def queue_connected_notice(app: Any, session: Any, *, user_id: int | None,
-                                 subdomain: str, queued: int) -> None:
+                                 subdomain: str, queued: int) -> str:
+    """Tell the owner who connected; returns their locale (for the redirect page)."""
     from bot.billing_notices import owner_bot_id
 
     if user_id is None:
-        return
+        return DEFAULT_LANGUAGE
     user = await session.get(User, user_id)
     locale = (user.language if user else None) or DEFAULT_LANGUAGE
     with app.i18n.context(), app.i18n.use_locale(locale):
@@ -146,6 +147,7 @@ async def queue_connected_notice(app: Any, session: Any, *, user_id: int | None,
     await outbox.enqueue(session, bot_id=owner_bot_id(app), chat_id=user_id, kind="alert",
                          payload=outbox.text_payload(text),
                          dedup_key=f"amocrm-connected:{subdomain}:{int(utcnow().timestamp())}")
+    return locale
 
 
 def reconcile_interval(app: Any) -> timedelta:

@@ -43,7 +43,8 @@ def help_text() -> str:
           "/channels — see and edit them"),
         _("/import — load spend, leads, orders or customers from a CSV or Excel file; or "
           "just write “kecha instagramga 500 ming sarfladim”"),
-        _("/amocrm — AmoCRM two-way sync; /amocrm log — what was synced"),
+        _("/amocrm — AmoCRM two-way sync; /amocrm log — what was synced; /amocrm note 12 "
+          "text — a note on lead 12's deal"),
         _("/team — team and roles"),
         _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),

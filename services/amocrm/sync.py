@@ -47,6 +47,7 @@ async def add_note(session: AsyncSession, *, business_id: int, lead_id: int, tex
     account_id = await hooks.connected_account(session, business_id)
     if account_id is None or not text.strip():
         return False
+    await _own_lead(session, business_id, lead_id)
     return await hooks.enqueue(session, business_id=business_id, account_id=account_id,
                                kind="note", entity="lead", local_id=lead_id,
                                payload={"text": text[:20000]})
@@ -58,9 +59,17 @@ async def add_task(session: AsyncSession, *, business_id: int, lead_id: int, tex
     account_id = await hooks.connected_account(session, business_id)
     if account_id is None:
         return False
+    await _own_lead(session, business_id, lead_id)
     return await hooks.enqueue(session, business_id=business_id, account_id=account_id,
                                kind="task", entity="lead", local_id=lead_id,
                                payload={"text": text[:2000], "due": int(due_at.timestamp())})
+
+
+async def _own_lead(session: AsyncSession, business_id: int, lead_id: int) -> None:
+    found = await session.scalar(select(Lead.id).where(Lead.id == lead_id,
+                                                       Lead.business_id == business_id))
+    if found is None:
+        raise NotFound(entity="lead", id=lead_id)
 
 
 async def handoff(session: AsyncSession, *, business_id: int, lead_id: int, transcript: str,

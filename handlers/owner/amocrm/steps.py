@@ -63,13 +63,32 @@ async def cmd_amocrm(message: Message, command: CommandObject, state: FSMContext
                      session: AsyncSession, app: Any, business: Business, user: User,
                      locale: str) -> None:
     await state.clear()
-    if (command.args or "").strip().lower() == "log":
+    args = (command.args or "").strip()
+    if args.lower().startswith("note"):
+        await _note(message, session, business, args[4:].strip())
+        return
+    if args.lower() == "log":
         entries = await accounts.sync_log(session, business_id=business.id)
         await message.answer(texts.log_text(entries, locale=locale, timezone=user.timezone),
                              reply_markup=keyboards.back_keyboard())
         return
     text, markup = await _screen(session, app, business, user, locale)
     await message.answer(text, reply_markup=markup)
+
+
+async def _note(message: Message, session: AsyncSession, business: Business,
+                rest: str) -> None:
+    """``/amocrm note <lead number> <text>``: an owner note on the lead's AmoCRM deal."""
+    number, _, text = rest.partition(" ")
+    if not number.lstrip("#").isdigit() or not text.strip():
+        await message.answer(texts.note_usage_text())
+        return
+    lead_id = int(number.lstrip("#"))
+    if not await sync.add_note(session, business_id=business.id, lead_id=lead_id,
+                               text=text.strip()):
+        await message.answer(texts.not_connected_text())
+        return
+    await message.answer(texts.note_queued_text(lead_id))
 
 
 @router.callback_query(AmoCB.filter(F.action == AmoAction.HOME), flags=PERM)

@@ -161,3 +161,16 @@ def disconnected_text() -> str:
 
 def amo_failed_text() -> str:
     return _("😔 AmoCRM did not answer properly. Please try again in a minute.")
+
+
+def note_usage_text() -> str:
+    return _("Write it like this: <code>/amocrm note 12 Called, will pay on Friday</code> — "
+             "the lead number, then the note.")
+
+
+def note_queued_text(lead_id: int) -> str:
+    return _("📝 The note goes to the AmoCRM deal of lead #{id}.").format(id=lead_id)
+
+
+def not_connected_text() -> str:
+    return _("AmoCRM is not connected. /amocrm connects it.")

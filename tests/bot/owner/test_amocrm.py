@@ -101,6 +101,14 @@ async def test_connect_sync_webhook_mapping_log_and_disconnect(
         view = await sales.get_lead(s, business_id=business_id, lead_id=lead.id)
     assert (view.status, view.stage) == ("won", "purchase")
 
+    # an owner note on the lead reaches its deal; another business's lead number does not
+    noted = await owner.send(f"/amocrm note {lead.id} Called, will pay on Friday")
+    assert f"deal of lead #{lead.id}" in noted[-1].text
+    assert "Not found" in (await owner.send("/amocrm note 99999 hello"))[-1].text
+    await processor.run_until_idle()
+    assert [n["params"]["text"] for n in fake.accounts["acme"].notes] == [
+        "Called, will pay on Friday"]
+
     status = await owner.send("/amocrm")
     assert "acme — ✅ connected" in status[-1].text
     assert "Linked records: 1" in status[-1].text
