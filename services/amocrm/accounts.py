@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import plans
@@ -176,6 +176,10 @@ async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime
         account.mapping = mapping
         account.status, account.connected_at = "connected", runtime.now()
         account.last_error = None
+        # items that waited while the account was refused go now
+        await session.execute(update(AmoQueueItem).where(
+            AmoQueueItem.account_id == account_id, AmoQueueItem.status == "pending")
+            .values(due_at=runtime.now()))
         queued = await queue_full_sync(session, business_id=business_id, account_id=account_id)
         await add_log(session, business_id=business_id, direction="system", action="connected",
                       detail=subdomain)

@@ -12,7 +12,8 @@
   ``tasks`` (a task needs ``complete_till`` and a responsible user), ``webhooks``;
 - at most ``rate`` requests per second per account on ``clock``, else 429;
 - scripted faults: ``fail(path, status, times)``, ``lose_answer(path)`` (do the work, then
-  never answer: an unknown outcome);
+  never answer: an unknown outcome), ``after(path, action)`` (e.g. expire the tokens between
+  two calls);
 - webhooks: each change through the API, or ``edit_lead`` (a manual edit in AmoCRM), queues
   the form-encoded ``leads[add|update|status][0][…]`` payload; ``deliver()`` POSTs them to the
   registered destinations.
@@ -71,6 +72,7 @@ class FakeAmoCRM:
         self._ids = itertools.count(50001)
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self._after: list[tuple[str, Callable[[], None]]] = []
         self.base_url = ""
 
     @property
@@ -122,6 +124,10 @@ class FakeAmoCRM:
         self.faults.append({"path": path, "status": 0, "times": 1, "method": method,
                             "lose": done})
         return done
+
+    def after(self, path: str, action: Callable[[], None]) -> None:
+        """Run ``action`` once, right after the next successful request to ``path``."""
+        self._after.append((path, action))
 
     def edit_lead(self, subdomain: str, lead_id: int, *, action: str = "update",
                   **changes: Any) -> None:
@@ -192,6 +198,10 @@ class FakeAmoCRM:
         if owner is None or owner[0] != sub or owner[1] <= self.clock():
             return _problem(401, "Unauthorized")
         response = self._api(account, request.method, path, request.query, body)
+        for hook in list(self._after):
+            if path.endswith(hook[0]) and response.status < 300:
+                self._after.remove(hook)
+                hook[1]()
         if fault is not None:  # the work is done; the answer never comes
             fault["lose"].set()
             await self._closing.wait()

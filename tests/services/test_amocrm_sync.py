@@ -15,7 +15,14 @@ from services.amocrm.client import AmoAuthError
 from services.db.base import utcnow
 from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Lead
 from services.errors import NotFound, PermissionDenied
-from tests.amocrm_helpers import WallClock, connect, growth_business, leads_of, make_runtime
+from tests.amocrm_helpers import (
+    WallClock,
+    connect,
+    growth_business,
+    leads_of,
+    make_runtime,
+    state_of,
+)
 from tests.conftest import Database
 from tests.fakes.amocrm import FakeAmoCRM, ManualClock
 
@@ -42,14 +49,15 @@ async def test_connect_batches_new_leads_and_refreshes_an_expired_token(db: Data
         assert await _queue(db) == {}
         conn = await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
         assert await _queue(db) == {"pending": 60}
-        fake.expire_access_tokens()  # the stored token dies before the worker starts
+        # the access token dies mid-sync: right after the first batch went through
+        fake.after("/api/v4/leads/complex", fake.expire_access_tokens)
         processor = sync.Processor(db.sessionmaker, runtime)
         await processor.run_until_idle()
         assert await _queue(db) == {"done": 60}
         created = leads_of(fake)
         assert len(created) == 60
         assert fake.complex_sizes == [50, 10]
-        # the expired token answered 401 once; one refresh, then the call went through
+        # the second batch got 401 once; one refresh, then it went through
         assert [m for m, p in fake.requests if p == "/api/v4/leads/complex"] == ["POST"] * 3
         assert fake.refreshes == 1
         assert fake.rate_limited == 0  # the client kept under 7 requests/s
@@ -320,5 +328,18 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(db: Database) -
             status = await accounts.account_status(s, business_id=business_id)
         assert status is not None and status.status == "error"
         assert status.last_error is not None and status.last_error.startswith("auth")
+        # leads keep queueing while it is refused; reconnecting sends them
+        async with db.sessionmaker.begin() as s:
+            await sales.create_lead(s, business_id=business_id, name="Waiting")
+        await sync.Processor(db.sessionmaker, runtime).run_until_idle()
+        assert leads_of(fake) == []
+        async with db.sessionmaker.begin() as s:
+            link = await accounts.start_connect(
+                s, runtime, business_id=business_id, user_id=OWNER, subdomain="acme",
+                client_id="client-id-0001", client_secret="client-secret-0001")
+        await accounts.finish_connect(db.sessionmaker, runtime, state=state_of(link),
+                                      code=fake.authorize("acme"))
+        await sync.Processor(db.sessionmaker, runtime).run_until_idle()
+        assert [row["name"] for row in leads_of(fake)] == ["Waiting"]
         for r in runtimes:
             await r.close()
