@@ -1,6 +1,7 @@
-"""/amocrm as an owner sees it, end to end: the connect wizard, the OAuth redirect on the web
-app, a chatbot lead pushed to the fake AmoCRM, a status change coming back by webhook over
-HTTP, the stage mapping editor, the log, and disconnect."""
+"""/amocrm as an owner sees it, end to end: a Starter owner is told to upgrade; the connect
+wizard, the OAuth redirect on the web app, a chatbot lead pushed to the fake AmoCRM, a status
+change coming back by webhook over HTTP, an owner note, the stage mapping editor, the log, and
+disconnect."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ async def test_connect_sync_webhook_mapping_log_and_disconnect(
     tg, fake, base = amo_tg
     async with db.sessionmaker() as s:
         business_id = await growth_business(s, OWNER)
+    await seed(db, OWNER + 1)  # on the Starter trial: told to upgrade
+    assert "Growth plan" in (await tg.user(OWNER + 1).send("/amocrm"))[-1].text
     fake.add_account("acme")
     owner = tg.user(OWNER)
     intro = await owner.send("/amocrm")
@@ -129,12 +132,3 @@ async def test_connect_sync_webhook_mapping_log_and_disconnect(
     assert "disconnected" in gone[-1].text
     async with db.sessionmaker() as s:
         assert await s.scalar(select(AmoAccount)) is None
-
-
-async def test_starter_plan_is_told_to_upgrade(amo_tg: tuple[Telegram, FakeAmoCRM, str],
-                                               db: Database) -> None:
-    tg, _, _ = amo_tg
-    await seed(db, OWNER)
-    owner = tg.user(OWNER)
-    shown = await owner.send("/amocrm")
-    assert "Growth plan" in shown[-1].text
