@@ -175,6 +175,26 @@ async def test_webhooks_move_the_stage_without_ping_pong(db: Database) -> None:
         assert b.name == "Bobur T."
         async with db.sessionmaker() as s:
             assert await sales.count_leads(s, business_id=other) == 0
+        # a contact added in AmoCRM becomes a customer; its later edit updates the customer
+        account = fake.accounts["acme"]
+        about = [("account[id]", str(account.account_id)), ("account[subdomain]", "acme")]
+
+        def contact(action: str, name: str) -> list[tuple[str, str]]:
+            p = f"contacts[{action}][0]"
+            return [(f"{p}[id]", "777"), (f"{p}[name]", name),
+                    (f"{p}[custom_fields][0][code]", "PHONE"),
+                    (f"{p}[custom_fields][0][values][0][value]", "+998 97 111 22 33"),
+                    (f"{p}[last_modified]", str(int(fake.wall()) + 5)), *about]
+
+        for action, name in (("add", "Sardor"), ("update", "Sardor Aliyev")):
+            async with db.sessionmaker.begin() as s:
+                await sync.handle_webhook(s, key_hash=accounts.digest(key),
+                                          pairs=contact(action, name), now=runtime.now())
+        async with db.sessionmaker() as s:
+            [customer] = await sales.list_customers(s, business_id=business_id)
+        assert (customer.name, customer.phone) == ("Sardor Aliyev", "+998971112233")
+        await processor.run_until_idle()
+        assert fake.requests == [] and len(account.contacts) == 0  # nothing echoed back
         await runtime.close()
 
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import aiohttp
 import pytest_asyncio
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.amocrm_jobs import RUNTIME_KEY
 from bot.config import Settings
@@ -124,6 +124,9 @@ async def test_connect_sync_webhook_mapping_log_and_disconnect(
     fields = await owner.press("🧩 Fields")
     assert "UTM source → not sent" in fields[-1].button_texts()
 
+    async with db.sessionmaker.begin() as s:  # a sync error shows on the status screen
+        await s.execute(update(AmoAccount).values(last_error="amocrm_server 502: Bad gateway"))
+    assert "⚠️ Last error" in (await owner.send("/amocrm"))[-1].text
     log = await owner.send("/amocrm log")
     assert "created lead #" in log[-1].text and "connected" in log[-1].text
     await owner.send("/amocrm")
