@@ -225,6 +225,12 @@ async def queue_full_sync(session: AsyncSession, *, business_id: int, account_id
 
 
 async def _locked(session: AsyncSession, account_id: int) -> AmoAccount:
+    """The account row, locked for this transaction. The no-op UPDATE comes first: on
+    PostgreSQL it takes the row lock; on SQLite it takes the write lock before anything is
+    read, so a transaction that waits on an HTTP call (a refresh) can never lose its write to
+    a stale snapshot, and a second process waits instead of spending the refresh token too."""
+    await session.execute(update(AmoAccount).where(AmoAccount.id == account_id)
+                          .values(token_version=AmoAccount.token_version))
     account = await session.scalar(select(AmoAccount).where(AmoAccount.id == account_id)
                                    .with_for_update())
     if account is None:

@@ -323,10 +323,8 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(db: Database) -
                                              client_secret="client-secret-0001")
         conn = await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
         now.advance(hours=24)  # the access token is due for refresh
-        runtimes = [runtime]
-        if db.backend == "postgresql":  # two processes: only the row lock keeps them apart
-            other = make_runtime(fake, clock, now=now)
-            runtimes.append(other)
+        # two processes (their own in-process locks): only the database lock keeps them apart
+        runtimes = [runtime, make_runtime(fake, clock, now=now)]
         tokens = await asyncio.gather(*[
             accounts.access_token(db.sessionmaker, runtimes[i % len(runtimes)],
                                   conn.account_id) for i in range(4)])
