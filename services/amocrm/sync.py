@@ -237,21 +237,25 @@ class Processor:
 
     async def _upserts(self, ctx: Ctx, items: list[Item]) -> None:
         pushes: list[Push] = []
+        seen: set[tuple[str, int]] = set()
         async with self.sessionmaker.begin() as session:
             for item in items:
                 push = await self._prepare(session, ctx, item)
-                if push is None:
+                # an order and its lead (or two passes' items) can name the same deal: once
+                if push is None or (push.entity, push.local_id) in seen:
                     await self._finish(session, ctx, item, "done")
-                else:
-                    pushes.append(push)
+                    continue
+                seen.add((push.entity, push.local_id))
+                pushes.append(push)
             creates = [p for p in pushes if p.amo_id is None and not p.unknown
                        and p.entity != "customer"]
             if creates:  # committed before the request leaves
                 await session.execute(update(AmoLink).where(
                     AmoLink.id.in_([p.link_id for p in creates]))
                     .values(create_sent_at=self.runtime.now()))
+        creating = {id(p) for p in creates}
         for push in pushes:
-            if push in creates:
+            if id(push) in creating:
                 continue
             await self._guarded(ctx, [push], self._one)
         for start in range(0, len(creates), BATCH):
@@ -526,9 +530,11 @@ class Processor:
         if outcome == "done":
             values["status"] = "done"
             ctx.done += 1
+        elif outcome == "wait" and item.attempts < MAX_ATTEMPTS:  # ~2 h in all, then failed
+            values.update(status="pending",
+                          due_at=now + NOTE_WAIT * min(120, 2 ** (item.attempts - 1)))
         elif outcome == "wait":
-            values.update(status="pending", due_at=now + NOTE_WAIT,
-                          attempts=max(0, item.attempts - 1))
+            values.update(status="failed", error="deal not in AmoCRM")
         elif outcome == "retry" and item.attempts < MAX_ATTEMPTS:
             delay = min(3600, 30 * 2 ** (item.attempts - 1))
             values.update(status="pending", due_at=now + timedelta(seconds=delay))

@@ -273,6 +273,13 @@ async def test_customers_and_orders_become_contacts_and_deals(db: Database) -> N
                 AmoLink.entity == "customer", AmoLink.local_id == aziza.id))
         assert aziza_contact == existing["id"]
         assert order_deal["_embedded"]["contacts"] == [{"id": bobur_contact}]
+        async with db.sessionmaker.begin() as s:  # a new lead and its order: one deal
+            fresh = await sales.create_lead(s, business_id=business_id, name="Kamola")
+            await sales.create_order(s, business_id=business_id, total=40_000,
+                                     lead_id=fresh.id)
+        await processor.run_until_idle()
+        kamola = [row for row in leads_of(fake) if row["name"] == "Kamola"]
+        assert [(row["price"], row["status_id"]) for row in kamola] == [(40_000, 142)]
         async with db.sessionmaker.begin() as s:  # a refund moves the order's deal to lost
             await sales.set_order_status(s, business_id=business_id, order_id=loose.id,
                                          status="refunded")
