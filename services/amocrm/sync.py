@@ -793,8 +793,9 @@ async def handle_webhook(session: AsyncSession, *, key_hash: str,
 
 async def reconcile(sessionmaker: async_sessionmaker[AsyncSession], runtime: AmoRuntime,
                     account_id: int, *, max_pages: int = 40) -> Applied:
-    """Pull the deals AmoCRM changed since the last run (all on the first) and apply them as
-    webhooks would; queue local leads changed since then (a missed hook is caught here)."""
+    """Pull the deals AmoCRM changed since the last run (all on the first) and the contacts
+    changed since then, and apply them as webhooks would; queue local leads changed since
+    then (a missed hook is caught here)."""
     started = runtime.now()
     async with sessionmaker() as session:
         account = await session.get(AmoAccount, account_id)
@@ -822,6 +823,22 @@ async def reconcile(sessionmaker: async_sessionmaker[AsyncSession], runtime: Amo
                 return total
             total.add(await apply_events(session, account, events, now=runtime.now()))
         if len(leads) < 250:
+            break
+    for page in range(1, max_pages + 1 if since is not None else 1):
+        # contacts edited in AmoCRM since the last run update their linked customers (new
+        # contacts arrive by webhook; the whole address book is not imported)
+        body = await processor._call(ctx, "GET", "/api/v4/contacts", params={
+            "page": page, "limit": 250, "filter[updated_at][from]": int(
+                since.timestamp()) if since else 0})
+        contacts = ((body or {}).get("_embedded") or {}).get("contacts") or []
+        events = [mp.WebhookEvent("contacts", "update", mp.record_from_api(i))
+                  for i in contacts]
+        async with sessionmaker.begin() as session:
+            account = await session.get(AmoAccount, account_id)
+            if account is None:
+                return total
+            total.add(await apply_events(session, account, events, now=runtime.now()))
+        if len(contacts) < 250:
             break
     async with sessionmaker.begin() as session:
         if since is not None:

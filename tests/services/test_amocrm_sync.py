@@ -301,16 +301,24 @@ async def test_reconcile_imports_amocrm_deals_once(db: Database) -> None:
                                       "status_id": status, "pipeline_id": 3001,
                                       "updated_at": int(fake.wall()) - 100,
                                       "custom_fields_values": []}
+        async with db.sessionmaker.begin() as s:
+            await sales.find_or_create_customer(s, business_id=business_id, name="Nodira",
+                                                phone="+998901110000")
         first = await sync.reconcile(db.sessionmaker, runtime, conn.account_id)
         assert (first.created, first.updated) == (3, 0)
+        await sync.Processor(db.sessionmaker, runtime).run_until_idle()
+        [contact] = account.contacts.values()
+        contact.update(name="Nodira Yusupova", updated_at=int(fake.wall()) + 10)
         again = await sync.reconcile(db.sessionmaker, runtime, conn.account_id)
-        assert again.created == 0
+        assert (again.created, again.updated) == (0, 1)
+        async with db.sessionmaker() as s:
+            [customer] = await sales.list_customers(s, business_id=business_id)
+        assert customer.name == "Nodira Yusupova"
         async with db.sessionmaker() as s:
             stages = sorted((lead.stage, lead.status) for lead in await s.scalars(
                 select(Lead).where(Lead.business_id == business_id)))
         assert stages == [("awareness", "new"), ("consideration", "contacted"),
                           ("purchase", "won")]
-        await sync.Processor(db.sessionmaker, runtime).run_until_idle()
         assert len(leads_of(fake)) == 3  # imported deals are not pushed back as new ones
         await runtime.close()
 
