@@ -386,6 +386,35 @@ async def set_status_target(session: AsyncSession, *, business_id: int, status_i
     await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineRow:
+    id: int
+    name: str
+    current: bool
+
+
+async def pipeline_rows(session: AsyncSession, *, business_id: int) -> list[PipelineRow]:
+    """The account's live pipelines; deals sync in the chosen one."""
+    account = await _connected(session, business_id)
+    current = (account.mapping or {}).get("pipeline_id")
+    return [PipelineRow(int(p["id"]), str(p["name"]), int(p["id"]) == current)
+            for p in account.pipelines or [] if not p.get("is_archive")]
+
+
+async def set_pipeline(session: AsyncSession, *, business_id: int, pipeline_id: int) -> None:
+    """Sync deals in this pipeline; its statuses get the default stages."""
+    from services.amocrm.mapping import default_statuses
+
+    account = await _connected(session, business_id)
+    if pipeline_id not in {r.id for r in await pipeline_rows(session, business_id=business_id)}:
+        raise NotFound(entity="amocrm_pipeline", id=pipeline_id)
+    mapping = dict(account.mapping or {})
+    mapping["pipeline_id"] = pipeline_id
+    mapping["statuses"] = default_statuses(account.pipelines or [], pipeline_id)
+    account.mapping = mapping
+    await session.flush()
+
+
 async def lead_field_choices(session: AsyncSession, *, business_id: int
                              ) -> tuple[dict[str, int | None], list[dict[str, Any]]]:
     """The current UTM/source field mapping and the AmoCRM text fields to choose from."""

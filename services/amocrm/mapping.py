@@ -45,11 +45,10 @@ def main_pipeline(pipelines: list[dict[str, Any]]) -> int | None:
     return int(live[0]["id"]) if live else None
 
 
-def default_mapping(pipelines: list[dict[str, Any]], *, bp_id_field: int | None = None,
-                    responsible_user_id: int | None = None) -> dict[str, Any]:
-    """Sensible defaults: the main pipeline; 142 won, 143 lost; the open statuses spread in
-    order over awareness → intent (the first one, usually "incoming", is awareness)."""
-    pipeline_id = main_pipeline(pipelines)
+def default_statuses(pipelines: list[dict[str, Any]], pipeline_id: int | None
+                     ) -> dict[str, str]:
+    """142 won, 143 lost; the open statuses spread in order over awareness → intent (the
+    first one, usually "incoming", is awareness)."""
     open_stages = STAGES[:4]
     statuses: dict[str, str] = {}
     open_ids = [int(s["id"]) for s in statuses_of(pipelines, pipeline_id)
@@ -58,7 +57,15 @@ def default_mapping(pipelines: list[dict[str, Any]], *, bp_id_field: int | None 
         position = index * len(open_stages) // max(1, len(open_ids))
         statuses[str(status_id)] = open_stages[min(position, len(open_stages) - 1)]
     statuses[str(WON)], statuses[str(LOST)] = "won", "lost"
-    return {"pipeline_id": pipeline_id, "statuses": statuses,
+    return statuses
+
+
+def default_mapping(pipelines: list[dict[str, Any]], *, bp_id_field: int | None = None,
+                    responsible_user_id: int | None = None) -> dict[str, Any]:
+    """Sensible defaults: the main pipeline with ``default_statuses``; contact PHONE/EMAIL;
+    no UTM fields until the owner picks them."""
+    pipeline_id = main_pipeline(pipelines)
+    return {"pipeline_id": pipeline_id, "statuses": default_statuses(pipelines, pipeline_id),
             "fields": {"phone": "PHONE", "email": "EMAIL", "utm_source": None,
                        "utm_medium": None, "utm_campaign": None, "source": None,
                        "bp_id": bp_id_field},

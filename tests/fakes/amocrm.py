@@ -37,6 +37,9 @@ PIPELINE_ID = 3001
 STATUSES = [(3101, "Incoming", 10, 1), (3102, "Contacted", 20, 0),
             (3103, "Offer sent", 30, 0), (3104, "Negotiation", 40, 0),
             (142, "Won", 10000, 0), (143, "Lost", 11000, 0)]
+WHOLESALE_ID = 4001
+WHOLESALE = [(4101, "New request", 10, 1), (4102, "Price list sent", 20, 0),
+             (142, "Won", 10000, 0), (143, "Lost", 11000, 0)]
 
 
 @dataclass
@@ -237,12 +240,16 @@ class FakeAmoCRM:
             return _hal({"id": account.account_id, "subdomain": account.subdomain,
                          "current_user_id": account.user_id})
         if path == "/api/v4/leads/pipelines" and method == "GET":
-            statuses = [{"id": i, "name": n, "sort": s, "type": t, "pipeline_id": PIPELINE_ID,
-                         "is_editable": i not in (142, 143)} for i, n, s, t in STATUSES]
-            return _hal({"_embedded": {"pipelines": [{
-                "id": PIPELINE_ID, "name": "Sales", "sort": 1, "is_main": True,
-                "is_archive": False, "account_id": account.account_id,
-                "_embedded": {"statuses": statuses}}]}})
+            pipelines = []
+            for pid, name, rows in ((PIPELINE_ID, "Sales", STATUSES),
+                                    (WHOLESALE_ID, "Wholesale", WHOLESALE)):
+                statuses = [{"id": i, "name": n, "sort": s, "type": t, "pipeline_id": pid,
+                             "is_editable": i not in (142, 143)} for i, n, s, t in rows]
+                pipelines.append({"id": pid, "name": name, "sort": len(pipelines) + 1,
+                                  "is_main": pid == PIPELINE_ID, "is_archive": False,
+                                  "account_id": account.account_id,
+                                  "_embedded": {"statuses": statuses}})
+            return _hal({"_embedded": {"pipelines": pipelines}})
         if path == "/api/v4/leads/custom_fields":
             if method == "POST":
                 made = [{"id": next(self._ids), "name": f["name"], "type": f["type"]}

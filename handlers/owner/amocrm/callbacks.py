@@ -9,6 +9,8 @@ class AmoAction(StrEnum):
     STAGES = "stages"  # the status → stage list
     STAGE = "stage"  # ``value`` = AmoCRM status id: choose its stage
     SET_STAGE = "setst"  # ``value`` = "<status id>.<stage>"
+    PIPELINES = "pipes"  # choose the pipeline deals sync in
+    SET_PIPELINE = "setp"  # ``value`` = pipeline id
     FIELDS = "fields"  # the UTM/source field list
     FIELD = "field"  # ``value`` = BiznesPilot field name: choose its AmoCRM field
     SET_FIELD = "setf"  # ``value`` = "<name>.<field id or 0>"

@@ -8,7 +8,7 @@ from handlers import labels
 from handlers.owner.amocrm.callbacks import AmoAction, AmoCB
 from handlers.owner.amocrm.texts import field_label, target_label
 from handlers.ui import home_button
-from services.amocrm.accounts import StatusRow
+from services.amocrm.accounts import PipelineRow, StatusRow
 from services.sales import STAGES
 
 
@@ -49,8 +49,10 @@ def status_keyboard() -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def stages_keyboard(rows: list[StatusRow]) -> InlineKeyboardMarkup:
+def stages_keyboard(rows: list[StatusRow], pipeline: str) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
+    b.button(text=_("🛤 Pipeline: {name}").format(name=pipeline[:40]),
+             callback_data=AmoCB(action=AmoAction.PIPELINES))
     for row in rows:
         text = f"{row.name} → {target_label(row.target)}"
         if row.target in ("won", "lost") and row.id in (142, 143):
@@ -112,4 +114,15 @@ def disconnect_keyboard() -> InlineKeyboardMarkup:
     b.button(text=_("🔌 Yes, disconnect"), callback_data=AmoCB(action=AmoAction.DISCONNECT_YES))
     b.button(text=_("✖️ Keep it"), callback_data=AmoCB(action=AmoAction.HOME))
     b.adjust(2)
+    return b.as_markup()
+
+
+def pipelines_keyboard(rows: list[PipelineRow]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for row in rows:
+        b.button(text=("✓ " if row.current else "") + row.name[:50],
+                 callback_data=AmoCB(action=AmoAction.SET_PIPELINE, value=str(row.id)))
+    b.adjust(1)
+    b.row(InlineKeyboardButton(text=_("⬅️ Stages"),
+                               callback_data=AmoCB(action=AmoAction.STAGES).pack()))
     return b.as_markup()

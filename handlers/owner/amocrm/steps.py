@@ -163,11 +163,35 @@ async def client_secret_entered(message: Message, state: FSMContext, session: As
     await message.answer(texts.auth_text(), reply_markup=keyboards.auth_keyboard(link))
 
 
+async def _stages_screen(session: AsyncSession,
+                         business: Business) -> tuple[str, InlineKeyboardMarkup]:
+    rows = await accounts.status_rows(session, business_id=business.id)
+    pipeline = next((p.name for p in await accounts.pipeline_rows(
+        session, business_id=business.id) if p.current), "")
+    return texts.stages_text(), keyboards.stages_keyboard(rows, pipeline)
+
+
 @router.callback_query(AmoCB.filter(F.action == AmoAction.STAGES), flags=PERM)
 async def on_stages(callback: CallbackQuery, session: AsyncSession,
                     business: Business) -> None:
-    rows = await accounts.status_rows(session, business_id=business.id)
-    await _edit(callback, texts.stages_text(), keyboards.stages_keyboard(rows))
+    await _edit(callback, *await _stages_screen(session, business))
+
+
+@router.callback_query(AmoCB.filter(F.action == AmoAction.PIPELINES), flags=PERM)
+async def on_pipelines(callback: CallbackQuery, session: AsyncSession,
+                       business: Business) -> None:
+    rows = await accounts.pipeline_rows(session, business_id=business.id)
+    await _edit(callback, texts.pipelines_text(), keyboards.pipelines_keyboard(rows))
+
+
+@router.callback_query(AmoCB.filter(F.action == AmoAction.SET_PIPELINE), flags=PERM)
+async def on_set_pipeline(callback: CallbackQuery, callback_data: AmoCB,
+                          session: AsyncSession, business: Business) -> None:
+    if not callback_data.value.isdigit():
+        raise InvalidInput(field="pipeline", reason="choice")
+    await accounts.set_pipeline(session, business_id=business.id,
+                                pipeline_id=int(callback_data.value))
+    await _edit(callback, *await _stages_screen(session, business))
 
 
 @router.callback_query(AmoCB.filter(F.action == AmoAction.STAGE), flags=PERM)
@@ -189,8 +213,7 @@ async def on_set_stage(callback: CallbackQuery, callback_data: AmoCB, session: A
         raise InvalidInput(field="target", reason="choice")
     await accounts.set_status_target(session, business_id=business.id,
                                      status_id=int(status_id), target=target)
-    rows = await accounts.status_rows(session, business_id=business.id)
-    await _edit(callback, texts.stages_text(), keyboards.stages_keyboard(rows))
+    await _edit(callback, *await _stages_screen(session, business))
 
 
 @router.callback_query(AmoCB.filter(F.action == AmoAction.FIELDS), flags=PERM)

@@ -174,3 +174,8 @@ def note_queued_text(lead_id: int) -> str:
 
 def not_connected_text() -> str:
     return _("AmoCRM is not connected. /amocrm connects it.")
+
+
+def pipelines_text() -> str:
+    return _("🛤 Which AmoCRM pipeline do BiznesPilot leads go to? Its statuses get the "
+             "default stages; you can change them after.")

@@ -116,10 +116,17 @@ async def test_connect_sync_webhook_mapping_log_and_disconnect(
     assert "acme — ✅ connected" in status[-1].text
     assert "Linked records: 1" in status[-1].text
     stages = await owner.press("🎯 Stages")
-    assert stages[-1].button_texts()[:2] == ["Incoming → Awareness", "Contacted → Interest"]
+    assert stages[-1].button_texts()[:3] == ["🛤 Pipeline: Sales", "Incoming → Awareness",
+                                             "Contacted → Interest"]
     await owner.press("Contacted → Interest")
     mapped = await owner.press("Consideration")
     assert "Contacted → Consideration" in mapped[-1].button_texts()
+    assert (await owner.press("🛤 Pipeline: Sales"))[-1].button_texts()[:2] == [
+        "✓ Sales", "Wholesale"]
+    moved = await owner.press("Wholesale")
+    assert moved[-1].button_texts()[:3] == ["🛤 Pipeline: Wholesale",
+                                            "New request → Awareness",
+                                            "Price list sent → Consideration"]
     fields = await owner.press("⬅️ AmoCRM")
     fields = await owner.press("🧩 Fields")
     assert "UTM source → not sent" in fields[-1].button_texts()
