@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services import sales
 from services.amocrm import hooks
 from services.amocrm import mapping as mp
-from services.amocrm.accounts import Token, access_token, add_log, error_text
+from services.amocrm.accounts import Token, access_token, add_log, error_text, plan_allows
 from services.amocrm.client import AmoAuthError, AmoError, AmoValidationError
 from services.amocrm.runtime import AmoRuntime
 from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Customer, Lead, Order
@@ -188,8 +188,12 @@ class Processor:
                       dict(account.mapping or {}), list(account.pipelines or []),
                       (account.mapping or {}).get("responsible_user_id") or account.amo_user_id)
             broken = account.status != "connected"  # refused, or being re-authorised
-        if broken:
-            await self._finish_all(ctx, items, "pending", "reauthorise",
+            try:
+                allowed = await plan_allows(session, business_id=account.business_id)
+            except DomainError:  # no subscription at all
+                allowed = False
+        if broken or not allowed:  # kept, not lost: they go once this is fixed
+            await self._finish_all(ctx, items, "pending", "reauthorise" if broken else "plan",
                                    retry=timedelta(minutes=30), count_attempt=False)
             return
         upserts = [i for i in items if i.kind == "upsert"]

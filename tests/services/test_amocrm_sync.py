@@ -7,13 +7,13 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from services import sales
+from services import plans, sales
 from services.amocrm import accounts, sync
 from services.amocrm.client import AmoAuthError
 from services.db.base import utcnow
-from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Lead
+from services.db.models import AmoAccount, AmoLink, AmoQueueItem, Lead, Subscription
 from services.errors import NotFound, PermissionDenied
 from tests.amocrm_helpers import (
     WallClock,
@@ -235,6 +235,17 @@ async def test_notes_and_tasks_on_handoff_and_retry_of_5xx(db: Database) -> None
         assert [n["params"]["text"] for n in account.notes] == ["Customer: narx?\nBot: 250 000"]
         assert [t["text"] for t in account.tasks] == ["Call Dilnoza back"]
         assert account.tasks[0]["responsible_user_id"] == account.user_id
+        # below Growth the queue pauses (nothing lost) until the plan allows AmoCRM again
+        for plan, expected in (("starter", ["Dilnoza"]),
+                               ("growth", ["Dilnoza", "On growth", "On starter"])):
+            async with db.sessionmaker.begin() as s:
+                found = await plans.get_plan(s, plan)
+                await s.execute(update(Subscription).values(plan_id=found.id))
+                await sales.create_lead(s, business_id=business_id, name=f"On {plan}")
+            async with db.sessionmaker.begin() as s:  # due now, as after the 30-minute wait
+                await s.execute(update(AmoQueueItem).values(due_at=runtime.now()))
+            await processor.run_until_idle()
+            assert sorted(row["name"] for row in leads_of(fake)) == expected
         await runtime.close()
 
 
