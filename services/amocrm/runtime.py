@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -39,6 +39,7 @@ class AmoRuntime:
     transport: httpx.AsyncBaseTransport | None = None
     _clients: dict[str, AmoClient] = field(default_factory=dict)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    outages: dict[int, int] = field(default_factory=dict)  # failed passes in a row, per account
 
     def client(self, subdomain: str) -> AmoClient:
         """The shared client of one account (its rate limit counts every caller)."""
@@ -54,6 +55,12 @@ class AmoRuntime:
     def lock(self, account_id: int) -> asyncio.Lock:
         """In-process refresh lock (SQLite has no row locks; PostgreSQL adds FOR UPDATE)."""
         return self._locks.setdefault(account_id, asyncio.Lock())
+
+    def cooldown(self, account_id: int) -> timedelta:
+        """The circuit breaker: after a pass AmoCRM failed (5xx, 429, network after the
+        client's retries), the account's queue rests 1 min, doubling to 30 min."""
+        failures = self.outages.get(account_id, 0)
+        return timedelta(minutes=min(30, 2 ** max(0, failures - 1)))
 
     def webhook_url(self, key: str) -> str:
         return f"{self.config.webhook_base.rstrip('/')}/amocrm/webhook/{key}"

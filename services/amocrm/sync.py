@@ -101,6 +101,10 @@ async def queue_depth(session: AsyncSession) -> int:
 # --------------------------------------------------------------------------- processor
 
 
+class _Outage(Exception):
+    """AmoCRM failed after the client's retries: stop this account's pass."""
+
+
 @dataclass
 class Item:
     id: int
@@ -210,6 +214,15 @@ class Processor:
             left = [i for i in items if not await self._is_finished(i.id)]
             await self._finish_all(ctx, left, "pending", error_text(exc),
                                    retry=timedelta(minutes=30), count_attempt=False)
+        except _Outage:  # the breaker opens: the rest wait, their attempts not counted
+            outages = self.runtime.outages
+            outages[account_id] = outages.get(account_id, 0) + 1
+            left = [i for i in items if not await self._is_finished(i.id)]
+            await self._finish_all(ctx, left, "pending", "outage",
+                                   retry=self.runtime.cooldown(account_id),
+                                   count_attempt=False)
+        else:
+            self.runtime.outages.pop(account_id, None)
         async with self.sessionmaker.begin() as session:
             values: dict[str, Any] = {"last_sync_at": self.runtime.now()}
             if ctx.done:
@@ -287,6 +300,8 @@ class Processor:
             for push in pushes:
                 await self._finish(session, ctx, push.item, "retry" if exc.retryable else
                                    "failed", error=error_text(exc))
+        if exc.retryable:
+            raise _Outage()
 
     async def _prepare(self, session: AsyncSession, ctx: Ctx, item: Item) -> Push | None:
         entity, local_id = item.entity, item.local_id
@@ -508,6 +523,8 @@ class Processor:
             async with self.sessionmaker.begin() as session:
                 await self._finish(session, ctx, item, "retry" if exc.retryable else "failed",
                                    error=error_text(exc))
+            if exc.retryable:
+                raise _Outage() from exc
             return
         async with self.sessionmaker.begin() as session:
             await add_log(session, business_id=ctx.business_id, direction="out",

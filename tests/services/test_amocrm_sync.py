@@ -291,6 +291,26 @@ async def test_customers_and_orders_become_contacts_and_deals(db: Database) -> N
         await processor.run_until_idle()
         kamola = [row for row in leads_of(fake) if row["name"] == "Kamola"]
         assert [(row["price"], row["status_id"]) for row in kamola] == [(40_000, 142)]
+        # AmoCRM is down: the first contact fails after the client's retries, the breaker
+        # opens and the rest wait without spending attempts; after the pause all go through
+        fake.fail("/api/v4/contacts", 503, times=100)
+        async with db.sessionmaker.begin() as s:
+            for i in range(3):
+                await sales.find_or_create_customer(s, business_id=business_id,
+                                                    phone=f"+99899000000{i}", name=f"C{i}")
+        fake.requests.clear()
+        await processor.run_until_idle()
+        assert len(fake.requests) == 4  # one contact, 1 + 3 retries, then the breaker
+        async with db.sessionmaker() as s:
+            waiting = list(await s.scalars(select(AmoQueueItem).where(
+                AmoQueueItem.status == "pending")))
+        assert sorted(i.attempts for i in waiting) == [0, 0, 1]
+        assert {i.due_at > runtime.now() for i in waiting} == {True}
+        fake.faults.clear()
+        async with db.sessionmaker.begin() as s:
+            await s.execute(update(AmoQueueItem).values(due_at=runtime.now()))
+        await processor.run_until_idle()
+        assert len(fake.accounts["acme"].contacts) == 5
         async with db.sessionmaker.begin() as s:  # a refund moves the order's deal to lost
             await sales.set_order_status(s, business_id=business_id, order_id=loose.id,
                                          status="refunded")
