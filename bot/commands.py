@@ -41,6 +41,7 @@ COMMANDS = (
     ("integrations", N_("Instagram, Facebook, Google Ads, GA4: connect and sync")),
     ("import", N_("Import from a CSV or Excel file")),
     ("kb", N_("Sales bot knowledge base: Q&A and products")),
+    ("amocrm", N_("AmoCRM sync: connect, mapping, log")),
     ("team", N_("Team and roles")),
     ("plan", N_("Plan, trial and limits")),
     ("business", N_("Switch or add a business")),

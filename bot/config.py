@@ -56,6 +56,20 @@ class CompetitorSettings(BaseModel):
         return value.rstrip("/")
 
 
+class AmoCRMSettings(BaseModel):
+    """AmoCRM / Kommo (PROTOCOLS.md §5); env ``AMOCRM__BASE_URL`` etc."""
+
+    # ``{subdomain}`` is replaced by the account's subdomain (tests: a local fake server).
+    base_url: str = "https://{subdomain}.amocrm.ru"
+    auth_url: str = "https://www.amocrm.ru/oauth"
+    timeout_seconds: float = Field(default=15.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    rate_per_second: int = Field(default=7, ge=1)  # the documented per-account limit
+    refresh_margin_seconds: int = Field(default=600, ge=0)  # refresh this long before expiry
+    reconcile_minutes: int = Field(default=30, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
                                       env_nested_delimiter="__")
@@ -95,7 +109,7 @@ class Settings(BaseSettings):
     telegram_provider_token: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server
-
+    amocrm: AmoCRMSettings = Field(default_factory=AmoCRMSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     # Competitor intelligence: public channel pages (PROTOCOLS.md §4); COMPETITORS__BASE_URL…
     competitors: CompetitorSettings = Field(default_factory=lambda: CompetitorSettings())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 
@@ -26,6 +27,18 @@ async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     return bot, dp
 
 
+def start_amocrm_worker(app: App) -> tuple[Any, asyncio.Task[None]] | None:
+    """The AmoCRM queue worker (when ENCRYPTION_KEY makes AmoCRM available)."""
+    from bot.amocrm_jobs import AmoWorker, runtime_of
+
+    runtime = runtime_of(app)
+    if runtime is None:
+        return None
+    worker = AmoWorker(app, runtime)
+    app.extras["amocrm_worker"] = worker
+    return worker, asyncio.create_task(worker.run())
+
+
 async def run_polling(app: App, token: str) -> None:
     """Embedded production: polling plus the in-process scheduler."""
     from bot.scheduler import build_scheduler
@@ -44,11 +57,15 @@ async def run_polling(app: App, token: str) -> None:
         web_runner = await start_web(app, app.settings.web_host, app.settings.web_port)
     sender = make_outbox_sender(app, {bot.id: bot})
     sending = asyncio.create_task(sender.run())
+    amocrm = start_amocrm_worker(app)
     try:
         await poller.run()
     finally:
         sender.stop()
         await sending
+        if amocrm is not None:
+            amocrm[0].stop()
+            await amocrm[1]
         if web_runner is not None:
             await web_runner.cleanup()
         scheduler.shutdown(wait=False)

@@ -7,6 +7,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import competitor_jobs
+from bot.amocrm_jobs import reconcile_all
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
@@ -105,4 +106,10 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     # the Monday 09:00 weekly competitor report is queued by the same tick.
     scheduler.add_job(competitors_job, "cron", minute="*/10", id="competitors_sync",
                       max_instances=1, coalesce=True)
+
+    async def amocrm_job() -> None:
+        log.info("amocrm: reconciled %d account(s)", await reconcile_all(app))
+
+    scheduler.add_job(amocrm_job, "interval", minutes=app.settings.amocrm.reconcile_minutes,
+                      id="amocrm_reconcile", max_instances=1, coalesce=True)
     return scheduler

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import aggregates, plans
+from services.amocrm import hooks as crm
 from services.db.base import utcnow
 from services.db.models import Customer, Lead, MarketingChannel, Order
 from services.errors import InvalidInput, NotFound
@@ -327,6 +328,7 @@ async def create_lead(
     timezone = await aggregates.business_timezone(session, business_id=business_id)
     await aggregates.apply(session, business_id=business_id,
                            change=aggregates.of_lead(lead, timezone))
+    await crm.changed(session, "lead", lead.id, business_id)
     return _lead_view(lead, await _channel_names(session, business_id))
 
 
@@ -402,6 +404,7 @@ async def update_lead(
     await session.flush()
     await aggregates.apply(session, business_id=business_id,
                            change=aggregates.of_lead(lead, timezone) - before)
+    await crm.changed(session, "lead", lead.id, business_id)
     return _lead_view(lead, await _channel_names(session, business_id))
 
 
@@ -448,6 +451,7 @@ async def find_or_create_customer(
                         orders_count=0, total_spent=0)
     session.add(customer)
     await session.flush()
+    await crm.changed(session, "customer", customer.id, business_id)
     return _customer_view(customer), True
 
 
@@ -595,6 +599,7 @@ async def create_order(
     order = await _write_order(session, business_id, None, add,
                                also=customer.id if customer else None)
     assert order is not None
+    await crm.changed(session, "order", order.id, business_id)
     return await _order_view(session, order)
 
 
@@ -661,6 +666,7 @@ async def update_order(
 
     await _write_order(session, business_id, order, change,
                        also=customer.id if customer else None)
+    await crm.changed(session, "order", order.id, business_id)
     return await _order_view(session, order)
 
 

@@ -8,6 +8,7 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Feature routers in matching order, ready to mount on a new dispatcher."""
     from handlers.owner import (
+        amocrm,
         ask,
         businesses,
         canvas,
@@ -59,6 +60,7 @@ def get_routers() -> list[Router]:
         strategy.router,
         reports.router,
         integrations.router,
+        amocrm.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -48,6 +48,8 @@ def help_text() -> str:
           "just write “kecha instagramga 500 ming sarfladim”"),
         _("/kb — the sales bot's knowledge base: questions and answers, products with "
           "prices, delivery and payment; import from a file"),
+        _("/amocrm — AmoCRM two-way sync; /amocrm log — what was synced; /amocrm note 12 "
+          "text — a note on lead 12's deal"),
         _("/team — team and roles"),
         _("/plan — plan, limits and payment (Click, Payme, Telegram)"),
         _("/business — switch business or add one"),

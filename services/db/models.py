@@ -1229,3 +1229,118 @@ class CompetitorSyncRun(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     activities: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+# --- AmoCRM two-way sync (SPEC §4 row 3, PROTOCOLS.md §5) ---------------------------------
+
+
+class AmoAccount(Base):
+    """A business's connected AmoCRM account: OAuth credentials and tokens (encrypted with
+    ``services.crypto``), the status → stage and field mapping, and sync health.
+
+    ``token_version`` grows with every stored token pair: a worker that waited on the row lock
+    sees it moved and uses the new pair instead of spending the single-use refresh token again.
+    """
+
+    __tablename__ = "amocrm_accounts"
+    __table_args__ = (UniqueConstraint("business_id"), UniqueConstraint("webhook_key_hash"),
+                      UniqueConstraint("oauth_state_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    subdomain: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(String(64))
+    client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    access_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    amo_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    amo_user_id: Mapped[int | None] = mapped_column(BigInteger)  # default task responsible
+    # sha256 of the secrets in the webhook path and the OAuth state: looked up, never shown
+    webhook_key_hash: Mapped[str] = mapped_column(String(64))
+    oauth_state_hash: Mapped[str | None] = mapped_column(String(64))
+    # pending (waiting for the OAuth redirect) / connected / error (re-authorise)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pipelines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    connected_by: Mapped[int | None] = mapped_column(BigInteger)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AmoLink(Base):
+    """One BiznesPilot record (lead, customer, order) and its AmoCRM twin.
+
+    ``synced`` holds the field values both sides last agreed on: outbound sends only fields
+    that differ from it, and inbound writes it too, so a change never bounces back.
+    ``create_sent_at`` is set (and committed) before a create request leaves, so a retry
+    after an unknown outcome searches AmoCRM before creating again.
+    """
+
+    __tablename__ = "amocrm_links"
+    __table_args__ = (UniqueConstraint("business_id", "entity", "local_id"),
+                      Index("ix_amocrm_links_business_amo", "business_id", "entity", "amo_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(16))  # lead / customer / order
+    local_id: Mapped[int] = mapped_column(Integer)
+    amo_id: Mapped[int | None] = mapped_column(BigInteger)
+    contact_id: Mapped[int | None] = mapped_column(BigInteger)  # a lead's contact
+    synced: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    create_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amo_updated_at: Mapped[int | None] = mapped_column(BigInteger)  # AmoCRM unix time
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AmoQueueItem(Base):
+    """Durable outbound work: an entity to push, a note or a task. Claimed rows are
+    ``sending``; a restart puts stale claims back to pending (the link's ``create_sent_at``
+    and the note/task search make the retry safe)."""
+
+    __tablename__ = "amocrm_queue"
+    __table_args__ = (Index("ix_amocrm_queue_business_status_due", "business_id", "status",
+                            "due_at"),
+                      Index("ix_amocrm_queue_status_due", "status", "due_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("amocrm_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # upsert / note / task
+    entity: Mapped[str] = mapped_column(String(16))  # lead / customer / order
+    local_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending / sending / done / failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a note/task request left
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AmoSyncLog(Base):
+    """What the sync did, for the owner's ``/amocrm log`` (codes, never user-facing text)."""
+
+    __tablename__ = "amocrm_sync_log"
+    __table_args__ = (Index("ix_amocrm_sync_log_business_at", "business_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    direction: Mapped[str] = mapped_column(String(8))  # out / in / system
+    action: Mapped[str] = mapped_column(String(32))  # created / updated / skipped / error / …
+    entity: Mapped[str | None] = mapped_column(String(16))
+    local_id: Mapped[int | None] = mapped_column(Integer)
+    amo_id: Mapped[int | None] = mapped_column(BigInteger)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    detail: Mapped[str | None] = mapped_column(String(300))

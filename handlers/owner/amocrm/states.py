@@ -1,0 +1,7 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class AmoSG(StatesGroup):
+    subdomain = State()
+    client_id = State()
+    client_secret = State()

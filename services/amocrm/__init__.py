@@ -1,0 +1,1 @@
+"""AmoCRM / Kommo two-way sync (SPEC §4 row 3, PROTOCOLS.md §5)."""
