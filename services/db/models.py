@@ -942,3 +942,29 @@ class SalesMessage(Base):
     source: Mapped[str | None] = mapped_column(String(16))
     operator_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Platform settings and shared rate limits (SPEC §6, §7) -------------------------------
+
+
+class PlatformSetting(Base):
+    """One platform-wide setting an admin changes from the bot (maintenance, registration,
+    trial days, the AI key — stored encrypted). Absent rows mean the built-in default."""
+
+    __tablename__ = "platform_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RateCounter(Base):
+    """Hits of one rate-limit key in one fixed window (``slot`` = time // window length),
+    shared by every process on the database; old slots are deleted as new ones open."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
