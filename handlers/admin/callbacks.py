@@ -16,6 +16,8 @@ class AdminAction(StrEnum):
     PLAN = "plan"  # show plans for business ``id``
     SET_PLAN = "sp"  # ``value`` plan code
     TRIAL = "trial"  # ``value`` days to add
+    PAUSE = "pau"  # pause the owner's subscription of business ``id``
+    RESUME = "res"
     TICKETS = "tks"
     TICKET = "t"  # open ticket ``id``
     ASSIGN = "as"

@@ -193,6 +193,8 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Billing: Scale's "+5 businesses" add-on packs paid for with the period.
     business_addons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Admin pause (status "paused"): read-only, the paid days left are given back on resume.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
 
