@@ -175,7 +175,11 @@ async def test_support_ticket_round_trip(tg: Telegram, db: Database) -> None:
     queue = (await admin.send("/tickets"))[-1]
     assert "Open tickets" in queue.text
     await admin.press(1)
-    await admin.press("✍️ Reply")
+    assigned = await admin.press("🙋 Assign to me")
+    assert "🙋 Assign to me" not in assigned[-1].button_texts()
+    urgent = await admin.press("urgent", message=assigned[-1])
+    assert "• urgent" in urgent[-1].button_texts()
+    await admin.press("✍️ Reply", message=urgent[-1])
     done = await admin.send("Исправили, попробуйте ещё раз")
     assert done[0].text == "✅ Reply sent."
     assert "First response after" in done[-1].text
@@ -183,9 +187,16 @@ async def test_support_ticket_round_trip(tg: Telegram, db: Database) -> None:
     pushed = user.last_message
     assert pushed is not None
     assert "Поддержка ответила" in pushed.text and "Исправили, попробуйте ещё раз" in pushed.text
+    resolved = await admin.press("resolved", message=done[-1])
+    assert "• resolved" in resolved[-1].button_texts()
     async with db.sessionmaker() as s:
         ticket = await support.ticket(s, ticket_id=1)
         assert ticket.response_time is not None and ticket.assignee_id == ADMIN
+        assert (ticket.priority, ticket.status) == ("urgent", "resolved")
+        actions = set(await s.scalars(select(AuditLog.action).where(
+            AuditLog.action.startswith("admin.ticket."))))
+        assert actions == {"admin.ticket.assign", "admin.ticket.priority",
+                           "admin.ticket.reply", "admin.ticket.status"}
     await user.send("/support")
     view = await user.press(2)  # the ticket
     assert "Payme выдаёт ошибку <500>" in view[-1].text
