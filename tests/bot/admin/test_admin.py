@@ -163,6 +163,29 @@ async def test_change_plan_and_extend_trial(tg: Telegram, db: Database) -> None:
         assert {"admin.business.plan", "admin.business.trial"} <= actions
 
 
+async def test_role_change_and_flag_through_the_bot(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        await make_owner(s, 7261, name="Bozor Market")
+    admin, helper = tg.user(ADMIN), tg.user(7261)
+    assert [m.text for m in await helper.send("/admin")] == [UNKNOWN_EN]
+    await admin.send("/users 7261")
+    promoted = await admin.press("🛡 Make an admin")
+    assert "👤 Make a regular user" in promoted[-1].button_texts()
+    assert "Platform dashboard" in (await helper.send("/admin"))[-1].text  # now an admin
+    await admin.press("👤 Make a regular user", message=promoted[-1])
+    assert [m.text for m in await helper.send("/admin")] == [UNKNOWN_EN]
+    await admin.send("/businesses bozor")
+    await admin.press("🚩 Flag")
+    flagged = await admin.send("Chargebacks from three buyers")
+    assert flagged[0].text == "🚩 Flagged."
+    assert "Chargebacks from three buyers" in flagged[-1].text
+    assert "🏳 Clear the flag" in flagged[-1].button_texts()
+    async with db.sessionmaker() as s:
+        actions = list(await s.scalars(select(AuditLog.action).where(
+            AuditLog.action.startswith("admin.")).order_by(AuditLog.id)))
+        assert actions == ["admin.user.role", "admin.user.role", "admin.business.flag"]
+
+
 async def test_support_ticket_round_trip(tg: Telegram, db: Database) -> None:
     async with db.sessionmaker() as s:
         await make_owner(s, 7251, language="ru")
