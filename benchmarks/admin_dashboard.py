@@ -81,25 +81,24 @@ async def main(args: argparse.Namespace) -> None:
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
     timings = []
-    statements = 0
+    statements = [0]
+
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
     for _ in range(args.runs):
         async with sessions() as s:
-            counter = {"n": 0}
-
-            def before(*_: Any) -> None:
-                counter["n"] += 1
-
-            event.listen(engine.sync_engine, "before_cursor_execute", before)
+            statements[0] = 0
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
             t0 = time.perf_counter()
             d = await metrics.dashboard(s, now=NOW)
             timings.append(time.perf_counter() - t0)
-            event.remove(engine.sync_engine, "before_cursor_execute", before)
-            statements = counter["n"]
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"{backend}: {args.users:,} users, {len(subs):,} subscriptions, "
           f"{len(invoices):,} invoices (seeded in {seeded:.1f} s)")
     print(f"dashboard: median {statistics.median(timings) * 1000:.0f} ms, "
-          f"min {min(timings) * 1000:.0f} ms over {args.runs} runs, {statements} statements")
+          f"min {min(timings) * 1000:.0f} ms over {args.runs} runs, {statements[0]} statements")
     print(f"figures: users {d.total_users:,}, active {d.active_subscriptions:,}, "
           f"trials {d.trials:,}, MRR {d.mrr:,}, churn {d.churn:.1f}%, DAU {d.dau:,}, "
           f"MAU {d.mau:,}, revenue this month {d.revenue[-1]:,}")
