@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -47,6 +47,9 @@ from services.ratelimit import (
 )
 from services.users import ActorCache, guess_language
 
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
 log = logging.getLogger(__name__)
 
 
@@ -73,9 +76,9 @@ class App:
 def make_ai(settings: Settings, platform: SettingsCache | None = None) -> AIGateway:
     """The AI gateway: Claude when the platform AI key (set by an admin) or
     ``ANTHROPIC_API_KEY`` is set, else rules and templates."""
-    from anthropic import AsyncAnthropic
-
     def client_for(key: str) -> AsyncAnthropic:
+        from anthropic import AsyncAnthropic  # only when a key is configured: a heavy import
+
         # The SDK's own timeout matches the budget; the gateway enforces the budget overall.
         return AsyncAnthropic(api_key=key, base_url=settings.anthropic_base_url,
                               max_retries=settings.ai_max_retries,

@@ -46,9 +46,8 @@ async def test_a_non_admin_gets_the_ordinary_unknown_command_reply(tg: Telegram,
     commands = admin_commands(tg.app.extras["owner_dispatcher"])
     assert {"admin", "users", "businesses", "tickets", "audit", "coupons", "coupon_new",
             "coupon_off", "broadcast", "plans", "invoices", "platform"} <= set(commands)
-    for command in commands:
-        for text in (f"/{command}", f"/{command} 7202"):
-            assert [m.text for m in await en.send(text)] == [UNKNOWN_EN], text
+    for text in [f"/{command}" for command in commands] + ["/users 7202", "/audit 7202"]:
+        assert [m.text for m in await en.send(text)] == [UNKNOWN_EN], text
     assert [m.text for m in await ru.send("/admin")] == [UNKNOWN_RU]
     assert [m.text for m in await ru.send("/platform")] == [UNKNOWN_RU]
     # forged admin buttons of every admin callback family are just stale buttons
