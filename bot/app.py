@@ -69,6 +69,9 @@ class App:
 
     async def close(self) -> None:
         await self.ai.close()
+        limiter = self.extras.get("admin_limiter")
+        if isinstance(limiter, RedisRateLimiter):
+            await limiter.close()
         await self.storage.close()
         await self.engine.dispose()
 

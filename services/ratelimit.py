@@ -124,3 +124,6 @@ class RedisRateLimiter:
             return True
         await self._redis.decr(name)
         return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,8 +1,9 @@
 """Platform settings on the update path: maintenance mode and closed registration.
 
-Runs after the user, locale and access middlewares. During maintenance everyone but platform
-admins gets one short localized notice; payments still go through (a pre-checkout query
-must be answered and a successful payment applied whatever the platform is doing). With
+Runs after the user, locale and access middlewares. During maintenance every message and
+button press of anyone but platform admins gets one short localized notice; payments still
+go through (a pre-checkout query must be answered and a successful payment applied whatever
+the platform is doing), and so do service updates such as a user blocking the bot. With
 registration closed, a Telegram user the platform has never seen is turned away politely and
 nothing is stored for them; team invite links still work, since a business asked for them.
 The settings come from a per-process snapshot, so this costs no query once warm.
@@ -62,7 +63,8 @@ class PlatformMiddleware(BaseMiddleware):
                 await _tell(event, _("🔒 Registration is closed for now. Please try again "
                                      "later — we will be glad to see you."))
                 return None
-        if current.maintenance:
+        if current.maintenance and (event.message is not None
+                                    or event.callback_query is not None):
             await _tell(event, _("🛠 BiznesPilot is under maintenance. We will be back "
                                  "shortly — thank you for your patience."))
             return None
