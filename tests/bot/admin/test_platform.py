@@ -66,6 +66,9 @@ async def test_maintenance_lets_admins_and_payments_through(pay_tg: Telegram,
         details = list(await s.scalars(select(AuditLog.details).where(
             AuditLog.action == "admin.settings.maintenance").order_by(AuditLog.id)))
         assert details == [{"on": True}, {"on": False}]
+    log = (await admin.send("/audit admin.settings"))[-1].text
+    assert log.count("admin.settings.maintenance") == 2
+    assert "on=True" in log and "on=False" in log
 
 
 async def test_closed_registration_turns_newcomers_away(tg: Telegram, db: Database) -> None:
