@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
 from services.db.models import Invoice, Plan, Subscription, User
+from services.db.sqltime import age_days
 
 RETENTION_WEEKS = (1, 2, 4, 8, 12)
 COHORT_WEEKS = 12
@@ -148,13 +149,6 @@ class Dashboard:
     recent: list[RecentUser] = field(default_factory=list)
 
 
-def _age_days(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
-    """``later − earlier`` in days (fractional), in the database's own date arithmetic."""
-    if dialect == "postgresql":
-        return func.extract("epoch", later - earlier) / 86400.0
-    return func.julianday(later) - func.julianday(earlier)
-
-
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -232,7 +226,7 @@ async def _cohorts(session: AsyncSession, now: datetime,
     first = week_start(now) - timedelta(weeks=cohorts - 1)
     starts = [_dt(first + timedelta(weeks=i)) for i in range(cohorts)]
     bucket = _week_bucket(User.created_at, starts).label("bucket")
-    age = _age_days(User.last_seen_at, User.created_at, dialect)
+    age = age_days(User.last_seen_at, User.created_at, dialect)
     # a hair under 7·N: SQLite's julianday is a float
     kept = [_count(age >= 7 * n - 1e-7) for n in weeks]
     rows = {int(r[0]): r[1:] for r in await session.execute(
