@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
 from services.crypto import DecryptionFailed, SecretBox
-from services.db.models import PlatformSetting
+from services.db.base import utcnow
+from services.db.models import Invite, PlatformSetting
 from services.db.tracking import on_end
 from services.errors import InvalidInput
 
@@ -142,6 +143,16 @@ async def trial_days(session: AsyncSession) -> int | None:
     value = await session.scalar(
         select(PlatformSetting.value).where(PlatformSetting.key == TRIAL_DAYS))
     return int(value) if isinstance(value, int) else None
+
+
+async def invite_open(session: AsyncSession, *, token: str) -> bool:
+    """A team invite with this token can still be accepted (lets an invitee in while
+    registration is closed; a made-up token does not)."""
+    now = utcnow()
+    found = await session.scalar(select(Invite.id).where(
+        Invite.token == token, Invite.used_at.is_(None), Invite.revoked_at.is_(None),
+        Invite.expires_at > now))
+    return found is not None
 
 
 async def clear(session: AsyncSession) -> None:

@@ -5,7 +5,8 @@ button press of anyone but platform admins gets one short localized notice; paym
 go through (a pre-checkout query must be answered and a successful payment applied whatever
 the platform is doing), and so do service updates such as a user blocking the bot. With
 registration closed, a Telegram user the platform has never seen is turned away politely and
-nothing is stored for them; team invite links still work, since a business asked for them.
+nothing is stored for them; a valid team invite link still works, since a business asked for
+that person (a made-up one does not).
 The settings come from a per-process snapshot, so this costs no query once warm.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.accounts import is_admin
 from services.db.models import User
-from services.platform_settings import SettingsCache
+from services.platform_settings import SettingsCache, invite_open
 
 INVITE_PREFIX = "/start inv_"
 
@@ -57,8 +58,9 @@ class PlatformMiddleware(BaseMiddleware):
                 is_admin(user) or _is_payment(event)):
             return await handler(event, data)
         if data.get("user_created") and not current.registration_open:
-            text = event.message.text if event.message is not None else None
-            if not (text or "").startswith(INVITE_PREFIX):
+            text = (event.message.text if event.message is not None else None) or ""
+            token = text[len(INVITE_PREFIX):].strip() if text.startswith(INVITE_PREFIX) else ""
+            if not token or not await invite_open(session, token=token):
                 await session.rollback()  # keep nothing of a refused newcomer
                 await _tell(event, _("🔒 Registration is closed for now. Please try again "
                                      "later — we will be glad to see you."))

@@ -88,11 +88,14 @@ async def test_closed_registration_turns_newcomers_away(tg: Telegram, db: Databa
     async with db.sessionmaker() as s:
         assert await s.get(User, 7312) is None  # nothing kept of a refused newcomer
     assert "I didn't get that" not in (await tg.user(7311).send("/menu"))[-1].text
+    forged = await tg.user(7314).send("/start inv_made-up-token")
+    assert [m.text for m in forged] == [CLOSED]
     invited = tg.user(7313)
     joined = await invited.send(f"/start inv_{invite.token}")
     assert CLOSED not in [m.text for m in joined]
     async with db.sessionmaker() as s:
         assert await s.get(User, 7313) is not None
+        assert await s.get(User, 7314) is None
     await admin.press("🚪 Open registration", message=admin.last_message)
     assert CLOSED not in [m.text for m in await newcomer.send("/start")]
     async with db.sessionmaker() as s:
