@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -139,6 +140,17 @@ async def test_sql_limiter_is_one_limit_for_every_process(db: Database) -> None:
         slots = list(await s.scalars(select(RateCounter.slot)
                                      .where(RateCounter.key == "admin:7")))
         assert min(slots) >= 16_667 + 2
+
+
+async def test_sql_limiter_concurrent_hits_never_pass_the_limit(db: Database) -> None:
+    clock = Clock(60.0 * 16_700)
+    limiters = [SqlRateLimiter(make_sessionmaker(db.engine), 30, 60.0, clock=clock)
+                for _ in range(2)]
+    results = await asyncio.gather(*(limiters[i % 2].hit("admin:9") for i in range(40)))
+    assert sum(results) == 30
+    async with db.sessionmaker() as s:
+        assert await s.scalar(select(RateCounter.count).where(
+            RateCounter.key == "admin:9")) == 30  # refused hits are not counted
 
 
 async def test_redis_limiter_is_shared() -> None:
