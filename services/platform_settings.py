@@ -84,13 +84,14 @@ async def _put(session: AsyncSession, *, key: str, value: Any, actor_id: int | N
     await session.flush()
 
 
-async def set_maintenance(session: AsyncSession, *, actor_id: int, on: bool) -> None:
+async def set_maintenance(session: AsyncSession, *, actor_id: int | None, on: bool) -> None:
     """Turn maintenance mode on (non-admins get a maintenance notice) or off."""
     await _put(session, key=MAINTENANCE, value=on, actor_id=actor_id)
     await audit.record(session, action="admin.settings.maintenance", user_id=actor_id, on=on)
 
 
-async def set_registration(session: AsyncSession, *, actor_id: int, open_: bool) -> None:
+async def set_registration(session: AsyncSession, *, actor_id: int | None, open_: bool
+                           ) -> None:
     """Open or close registration of new users."""
     await _put(session, key=REGISTRATION_OPEN, value=open_, actor_id=actor_id)
     await audit.record(session, action="admin.settings.registration", user_id=actor_id,

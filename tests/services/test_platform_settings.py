@@ -175,3 +175,23 @@ async def test_redis_limiter_is_shared() -> None:
         if keys:
             await client.delete(*keys)
         await client.aclose()
+
+
+async def test_the_cli_switches_maintenance_and_registration(
+        db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import _platform
+    from bot.config import Settings
+
+    settings = Settings(_env_file=None, database_url=db.url)  # type: ignore[call-arg]
+    assert await _platform(settings, "maintenance", "on") == 0
+    assert await _platform(settings, "registration", "closed") == 0
+    assert await _platform(settings, "registration", "on") == 2  # not a registration value
+    out = capsys.readouterr().out
+    assert "maintenance: on\nregistration: closed" in out
+    async with db.sessionmaker() as s:
+        current = await ps.load(s)
+        assert current.maintenance and not current.registration_open
+        logged = list(await s.scalars(select(AuditLog.user_id).where(
+            AuditLog.action.startswith("admin.settings."))))
+        assert logged == [None, None]
