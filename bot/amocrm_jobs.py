@@ -31,13 +31,8 @@ OAUTH_PATH = "/amocrm/oauth"
 WEBHOOK_PATH = "/amocrm/webhook/{key}"
 
 
-def build_runtime(settings: Any) -> AmoRuntime | None:
-    """The AmoCRM runtime, or None without ``ENCRYPTION_KEY`` (tokens are never stored in
-    the clear). Comma-separated keys rotate: the first encrypts."""
-    if settings.encryption_key is None:
-        return None
-    keys = [k.strip() for k in settings.encryption_key.get_secret_value().split(",")
-            if k.strip()]
+def build_runtime(settings: Any, box: SecretBox) -> AmoRuntime:
+    """The AmoCRM runtime; tokens and the client secret are encrypted with ``box``."""
     base = (settings.webhook_base_url or f"http://{settings.web_host}:{settings.web_port}")
     c = settings.amocrm
     config = AmoConfig(base_url=c.base_url, auth_url=c.auth_url,
@@ -45,14 +40,14 @@ def build_runtime(settings: Any) -> AmoRuntime | None:
                        timeout=c.timeout_seconds, max_retries=c.max_retries,
                        backoff=c.backoff_seconds, rate=c.rate_per_second,
                        refresh_margin=c.refresh_margin_seconds)
-    return AmoRuntime(config=config, box=SecretBox(keys))
+    return AmoRuntime(config=config, box=box)
 
 
-def runtime_of(app: Any) -> AmoRuntime | None:
+def runtime_of(app: Any) -> AmoRuntime:
     """The app's AmoCRM runtime, built on first use."""
     if RUNTIME_KEY not in app.extras:
-        app.extras[RUNTIME_KEY] = build_runtime(app.settings)
-    runtime: AmoRuntime | None = app.extras[RUNTIME_KEY]
+        app.extras[RUNTIME_KEY] = build_runtime(app.settings, app.box)
+    runtime: AmoRuntime = app.extras[RUNTIME_KEY]
     return runtime
 
 
@@ -93,8 +88,6 @@ async def reconcile_all(app: Any) -> int:
     """The scheduled reconciliation of every connected account; owners whose account needs
     re-authorising are told once."""
     runtime = runtime_of(app)
-    if runtime is None:
-        return 0
     async with app.sessionmaker() as session:
         ids = list(await session.scalars(select(AmoAccount.id).where(
             AmoAccount.status == "connected")))

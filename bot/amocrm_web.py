@@ -51,7 +51,7 @@ async def oauth_view(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     runtime = runtime_of(app)
     code, state = request.query.get("code"), request.query.get("state")
-    if runtime is None or not code or not state:
+    if not code or not state:
         return _page(400, _texts(app, "failed", PAGE_LOCALES))
     try:
         done = await finish_connect(app.sessionmaker, runtime, state=state, code=code,

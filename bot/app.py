@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -26,15 +26,30 @@ from bot.middlewares import (
     DbSessionMiddleware,
     DedupMiddleware,
     PermissionMiddleware,
+    PlatformMiddleware,
     ThrottlingMiddleware,
 )
 from bot.outbox import OutboxSender
 from bot.routing import IndexedDispatcher
+from bot.secrets import make_secret_box
 from bot.storage import SqlStorage, key_builder
 from services import maintenance, plans
 from services.ai import AIGateway
+from services.crypto import SecretBox
 from services.db.session import make_engine, make_sessionmaker
+from services.platform_settings import SettingsCache
+from services.ratelimit import (
+    ADMIN_RATE,
+    ADMIN_WINDOW,
+    MemoryRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    SqlRateLimiter,
+)
 from services.users import ActorCache, guess_language
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +65,70 @@ class App:
     storage: BaseStorage
     actor_cache: ActorCache | None = None
     ai: AIGateway = field(default_factory=AIGateway)
+    platform: SettingsCache = field(default_factory=SettingsCache)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def box(self) -> SecretBox:
+        """The one box every module encrypts secrets at rest with (``bot.secrets``)."""
+        box = self.platform.box
+        if box is None:
+            box = make_secret_box(self.settings)
+            self.platform = SettingsCache(box=box)
+        return box
 
     async def close(self) -> None:
         integrations = self.extras.pop("integrations", None)  # bot.integrations.runtime
         if integrations is not None:
             await integrations.close()
         await self.ai.close()
+        limiter = self.extras.get("admin_limiter")
+        if isinstance(limiter, RedisRateLimiter):
+            await limiter.close()
         await self.storage.close()
         await self.engine.dispose()
 
 
-def make_ai(settings: Settings) -> AIGateway:
-    """The AI gateway: Claude when ``ANTHROPIC_API_KEY`` is set, else rules and templates."""
-    client = None
-    if settings.anthropic_api_key is not None:
-        from anthropic import AsyncAnthropic
+def make_ai(settings: Settings, platform: SettingsCache | None = None) -> AIGateway:
+    """The AI gateway: Claude when the platform AI key (set by an admin) or
+    ``ANTHROPIC_API_KEY`` is set, else rules and templates."""
+    def client_for(key: str) -> AsyncAnthropic:
+        from anthropic import AsyncAnthropic  # only when a key is configured: a heavy import
 
         # The SDK's own timeout matches the budget; the gateway enforces the budget overall.
-        client = AsyncAnthropic(api_key=settings.anthropic_api_key.get_secret_value(),
-                                base_url=settings.anthropic_base_url,
-                                max_retries=settings.ai_max_retries,
-                                timeout=settings.ai_time_budget_seconds)
-    return AIGateway(client, model=settings.anthropic_model,
-                     time_budget=settings.ai_time_budget_seconds)
+        return AsyncAnthropic(api_key=key, base_url=settings.anthropic_base_url,
+                              max_retries=settings.ai_max_retries,
+                              timeout=settings.ai_time_budget_seconds)
+
+    client = None
+    if settings.anthropic_api_key is not None:
+        client = client_for(settings.anthropic_api_key.get_secret_value())
+
+    async def platform_key(session: AsyncSession) -> str | None:
+        assert platform is not None
+        return (await platform.get(session)).ai_key
+
+    gateway = AIGateway(client, model=settings.anthropic_model,
+                        time_budget=settings.ai_time_budget_seconds, client_factory=client_for,
+                        key_source=platform_key if platform is not None else None)
+    if platform is not None:
+        platform.subscribe(lambda snapshot: gateway.use_key(snapshot.ai_key))
+    return gateway
+
+
+def make_admin_limiter(settings: Settings,
+                       sessionmaker: async_sessionmaker[AsyncSession]) -> RateLimiter:
+    """SPEC §7's 30 admin actions a minute, one limit for every process: in Redis when
+    configured, else in the database; SQLite is the one-process embedded mode, where the
+    process's own window is the shared one (and a separate write transaction could wait on
+    the update's own SQLite write lock)."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        return RedisRateLimiter(Redis.from_url(settings.redis_url), ADMIN_RATE, ADMIN_WINDOW)
+    if settings.database_url.startswith("sqlite"):
+        return MemoryRateLimiter(ADMIN_RATE, ADMIN_WINDOW)
+    return SqlRateLimiter(sessionmaker, ADMIN_RATE, ADMIN_WINDOW)
 
 
 def make_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
@@ -106,15 +161,21 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     # In-process caches are exact only while this process is the only writer: server mode
     # (REDIS_URL, several processes) goes without.
     actor_cache = None if settings.redis_url else ActorCache()
-    sessionmaker = make_sessionmaker(
-        engine, on_change=[actor_cache.on_change] if actor_cache else None)
+    # Platform settings are read on every update: a snapshot, dropped by this process's own
+    # writes, reloaded after a short time for other processes' (server mode) or a CLI's.
+    platform = SettingsCache(box=make_secret_box(settings),
+                             ttl=10.0 if settings.redis_url else 60.0)
+    listeners = [platform.on_change] + ([actor_cache.on_change] if actor_cache else [])
+    sessionmaker = make_sessionmaker(engine, on_change=listeners)
     if migrate:
         await migrations.upgrade(engine)
     async with sessionmaker.begin() as session:
         await plans.seed_plans(session)
-    return App(settings=settings, engine=engine, sessionmaker=sessionmaker, i18n=make_i18n(),
-               storage=make_storage(settings, engine), actor_cache=actor_cache,
-               ai=make_ai(settings))
+    app = App(settings=settings, engine=engine, sessionmaker=sessionmaker, i18n=make_i18n(),
+              storage=make_storage(settings, engine), actor_cache=actor_cache,
+              ai=make_ai(settings, platform), platform=platform)
+    app.extras["admin_limiter"] = make_admin_limiter(settings, sessionmaker)
+    return app
 
 
 def make_bot(settings: Settings, token: str) -> Bot:
@@ -163,7 +224,8 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
 
     # FSM is mounted by hand after the DB middleware so its reads join the update's session.
     dp = IndexedDispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
-                    settings=app.settings, app=app, ai=app.ai)
+                    settings=app.settings, app=app, ai=app.ai, platform=app.platform,
+                    admin_limiter=app.extras.get("admin_limiter"))
     settings = app.settings
 
     async def on_flood(update: Update, data: dict[str, Any]) -> None:
@@ -184,6 +246,7 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
     dp.update.outer_middleware(ContextMiddleware(settings.admin_ids, app.actor_cache))
     dp.update.outer_middleware(UserLocaleMiddleware(app.i18n))
     dp.update.outer_middleware(AccessMiddleware())
+    dp.update.outer_middleware(PlatformMiddleware(app.platform))
     permission = PermissionMiddleware()
     dp.message.middleware(permission)
     dp.callback_query.middleware(permission)

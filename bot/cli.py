@@ -1,4 +1,4 @@
-"""The one command line: ``biznespilot shell|run|migrate|i18n``."""
+"""The one command line: ``biznespilot shell|run|migrate|i18n|platform``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="upgrade the database schema")
     i18n = sub.add_parser("i18n", help="message catalogs: extract, compile or check")
     i18n.add_argument("action", choices=["extract", "compile", "check"])
+    platform = sub.add_parser("platform", help="platform settings from the shell (when the bot "
+                                               "itself cannot be used): show, maintenance, "
+                                               "registration")
+    platform.add_argument("setting", choices=["show", "maintenance", "registration"])
+    platform.add_argument("value", nargs="?", choices=["on", "off", "open", "closed"])
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -64,7 +69,39 @@ def main(argv: list[str] | None = None) -> int:
         from bot import i18n_tools
 
         return i18n_tools.run(args.action)
+    if args.command == "platform":
+        return asyncio.run(_platform(settings, args.setting, args.value))
     return 1
+
+
+async def _platform(settings: Settings, setting: str, value: str | None) -> int:
+    """Show or change a platform setting directly in the database (audited, no actor). Running
+    bots see the change within their settings cache's TTL."""
+    from services import platform_settings as ps
+    from services.db.session import make_engine, make_sessionmaker
+
+    wanted = {"maintenance": {"on": True, "off": False},
+              "registration": {"open": True, "closed": False}}.get(setting, {})
+    if setting != "show" and value not in wanted:
+        print(f"usage: biznespilot platform {setting} {'|'.join(wanted)}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            if setting == "maintenance":
+                await ps.set_maintenance(session, actor_id=None, on=wanted[str(value)])
+            elif setting == "registration":
+                await ps.set_registration(session, actor_id=None, open_=wanted[str(value)])
+            current = await ps.load(session)
+    finally:
+        await engine.dispose()
+    print(f"maintenance: {'on' if current.maintenance else 'off'}")
+    print(f"registration: {'open' if current.registration_open else 'closed'}")
+    print(f"trial days: {current.trial_days or 'each plan'}")
+    # loaded without the key box: a stored key reads as "not decryptable", i.e. present
+    stored = current.ai_key_broken or current.ai_key is not None
+    print(f"platform AI key: {'set' if stored else 'not set'}")
+    return 0
 
 
 async def _shell(settings: Settings, demo: bool, lang: str) -> None:

@@ -3,7 +3,6 @@ sync engine, built once from the settings and kept on ``App.extras``."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,23 +13,7 @@ from services.integrations import ClientConfig, Clients, SyncEngine, build_clien
 from services.integrations.breaker import BreakerPolicy
 from services.integrations.http import RetryPolicy
 
-KEY_FILE = "secret.key"
 EXTRAS_KEY = "integrations"
-
-
-def secret_box(settings: Settings) -> SecretBox:
-    """``ENCRYPTION_KEY`` (comma-separated: the first encrypts, all decrypt); without it, a
-    key generated once into the data directory (embedded mode), readable by the owner only."""
-    if settings.encryption_key is not None:
-        keys = [k.strip() for k in settings.encryption_key.get_secret_value().split(",")]
-        return SecretBox([k for k in keys if k])
-    path = settings.data_dir / KEY_FILE
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(SecretBox.generate_key())
-    return SecretBox([path.read_text().strip()])
 
 
 def client_config(settings: Settings) -> ClientConfig:
@@ -64,7 +47,7 @@ def runtime(app: Any) -> IntegrationRuntime:
         return existing
     settings: Settings = app.settings
     s = settings.integrations
-    box = secret_box(settings)
+    box: SecretBox = app.box
     clients = build_clients(client_config(settings))
     policy = BreakerPolicy(threshold=s.breaker_threshold,
                            cooldown=_minutes(s.breaker_cooldown_minutes),

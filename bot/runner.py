@@ -27,14 +27,11 @@ async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     return bot, dp
 
 
-def start_amocrm_worker(app: App) -> tuple[Any, asyncio.Task[None]] | None:
-    """The AmoCRM queue worker (when ENCRYPTION_KEY makes AmoCRM available)."""
+def start_amocrm_worker(app: App) -> tuple[Any, asyncio.Task[None]]:
+    """The AmoCRM queue worker."""
     from bot.amocrm_jobs import AmoWorker, runtime_of
 
-    runtime = runtime_of(app)
-    if runtime is None:
-        return None
-    worker = AmoWorker(app, runtime)
+    worker = AmoWorker(app, runtime_of(app))
     app.extras["amocrm_worker"] = worker
     return worker, asyncio.create_task(worker.run())
 
@@ -63,9 +60,8 @@ async def run_polling(app: App, token: str) -> None:
     finally:
         sender.stop()
         await sending
-        if amocrm is not None:
-            amocrm[0].stop()
-            await amocrm[1]
+        amocrm[0].stop()
+        await amocrm[1]
         if web_runner is not None:
             await web_runner.cleanup()
         scheduler.shutdown(wait=False)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import platform_settings
 from services.db.base import utcnow
 from services.db.models import Business, Plan, Subscription, UsageCounter
 from services.errors import LimitExceeded, NotFound, SubscriptionInactive
@@ -199,10 +200,12 @@ async def start_trial(
         return existing
     plan = await get_plan(session, plan_code)
     now = utcnow()
+    # An admin's platform-wide trial length (SPEC §6) overrides the plan's own.
+    days = await platform_settings.trial_days(session) or plan.trial_days
     sub = Subscription(
         user_id=user_id, plan_id=plan.id, status="trialing", created_at=now,
-        trial_ends_at=now + timedelta(days=plan.trial_days),
-        current_period_start=now, current_period_end=now + timedelta(days=plan.trial_days),
+        trial_ends_at=now + timedelta(days=days),
+        current_period_start=now, current_period_end=now + timedelta(days=days),
     )
     session.add(sub)
     await session.flush()

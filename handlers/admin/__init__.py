@@ -22,6 +22,7 @@ def get_routers() -> list[Router]:
         dashboard,
         invoices,
         plans,
+        platform,
         support,
         tickets,
         users,
@@ -37,5 +38,6 @@ def get_routers() -> list[Router]:
     gate.include_routers(*(detached(r) for r in (dashboard.router, users.router,
                                                  tickets.router, audit.router,
                                                  coupons.router, broadcast.router,
-                                                 plans.router, invoices.router)))
+                                                 plans.router, invoices.router,
+                                                 platform.router)))
     return [gate, detached(support.router)]

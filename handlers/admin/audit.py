@@ -15,7 +15,8 @@ from services.admin import accounts
 from services.db.models import User
 
 router = Router(name="admin.audit")
-DETAIL_KEYS = ("target_user_id", "ticket_id", "days", "before", "after", "reason")
+DETAIL_KEYS = ("target_user_id", "ticket_id", "days", "before", "after", "reason", "on", "open",
+               "set", "tail")
 
 
 def parse_filters(args: str | None) -> tuple[int | None, str | None]:

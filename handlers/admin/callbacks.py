@@ -16,6 +16,8 @@ class AdminAction(StrEnum):
     PLAN = "plan"  # show plans for business ``id``
     SET_PLAN = "sp"  # ``value`` plan code
     TRIAL = "trial"  # ``value`` days to add
+    PAUSE = "pau"  # pause the owner's subscription of business ``id``
+    RESUME = "res"
     TICKETS = "tks"
     TICKET = "t"  # open ticket ``id``
     ASSIGN = "as"
@@ -67,3 +69,16 @@ class InvoiceAdminCB(CallbackData, prefix="ainv1"):
     id: int = 0
     status: str = ""
     page: int = 0
+
+
+class PlatformAction(StrEnum):
+    MAINTENANCE = "mt"  # ``value`` "1" on / "0" off
+    REGISTRATION = "rg"  # ``value`` "1" open / "0" closed
+    TRIAL = "tr"  # ask for the trial length
+    AI_KEY = "ak"  # ask for the key
+    AI_KEY_CLEAR = "akx"
+
+
+class PlatformCB(CallbackData, prefix="apf1"):
+    action: PlatformAction
+    value: str = ""

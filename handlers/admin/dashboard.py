@@ -66,6 +66,8 @@ def dashboard_text(d: metrics.Dashboard, response: str, locale: str) -> str:
     lines += ["", _("/users, /businesses — search · /tickets — support · /invoices — billing "
                     "· /audit — activity log")]
     lines.append(_("/plans — prices and limits"))
+    lines.append(_("/coupons — discount codes · /broadcast — message users · /platform — "
+                   "maintenance, registration, trial length, AI key"))
     return "\n".join(lines)
 
 

@@ -1,10 +1,12 @@
 """The admin gate: only platform admins pass (others fall through to the ordinary "unknown
-command" reply, so admin commands stay invisible), at most 30 admin actions a minute."""
+command" reply, so admin commands stay invisible), at most 30 admin actions a minute.
+
+The limit is counted by the ``admin_limiter`` the composition root puts in the dispatcher's
+data (Redis or the database, shared by every process; see ``services.ratelimit``); without
+one, a per-process window is used."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,9 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from services.admin.accounts import is_admin
 from services.db.models import User
-
-ADMIN_RATE = 30  # SPEC §7: admin 30/min
-ADMIN_WINDOW = 60.0
+from services.ratelimit import ADMIN_RATE, ADMIN_WINDOW, MemoryRateLimiter, RateLimiter
 
 
 class IsPlatformAdmin(Filter):
@@ -28,22 +28,10 @@ class IsPlatformAdmin(Filter):
 
 
 class AdminRateLimit(BaseMiddleware):
-    """A sliding window per admin over the admin handlers that matched."""
+    """At most ``rate`` admin handlers a minute per admin, over the handlers that matched."""
 
     def __init__(self, rate: int = ADMIN_RATE, window: float = ADMIN_WINDOW) -> None:
-        self._rate = rate
-        self._window = window
-        self._hits: dict[int, deque[float]] = {}
-
-    def allow(self, user_id: int, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(user_id, deque())
-        while hits and now - hits[0] >= self._window:
-            hits.popleft()
-        if len(hits) >= self._rate:
-            return False
-        hits.append(now)
-        return True
+        self._fallback = MemoryRateLimiter(rate, window)
 
     async def __call__(
         self,
@@ -52,10 +40,11 @@ class AdminRateLimit(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("user")
-        if user is None or self.allow(user.id):
+        limiter: RateLimiter = data.get("admin_limiter") or self._fallback
+        if user is None or await limiter.hit(f"admin:{user.id}"):
             return await handler(event, data)
         text = _("🐢 Admin limit: at most {rate} admin actions a minute. Please wait a "
-                 "moment.").format(rate=self._rate)
+                 "moment.").format(rate=limiter.rate)
         if isinstance(event, Message):
             await event.answer(text)
         elif isinstance(event, CallbackQuery):

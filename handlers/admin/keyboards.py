@@ -68,6 +68,10 @@ def business_keyboard(card: BusinessCard) -> InlineKeyboardMarkup:
     if card.subscription_status == "trialing":
         b.row(*[_button(_("⏳ Trial +{days} d").format(days=days), AdminAction.TRIAL, card.id,
                         str(days)) for days in TRIAL_DAYS])
+    if card.subscription_status in {"active", "past_due"}:
+        b.row(_button(_("⏸ Pause the subscription"), AdminAction.PAUSE, card.id))
+    elif card.subscription_status == "paused":
+        b.row(_button(_("▶️ Resume the subscription"), AdminAction.RESUME, card.id))
     b.row(_button(_("👤 Owner"), AdminAction.USER, card.owner_id))
     return b.as_markup()
 

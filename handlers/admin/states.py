@@ -16,3 +16,8 @@ class SupportSG(StatesGroup):
 class PlansSG(StatesGroup):
     value = State()  # a typed limit or price
     new_plan = State()  # code, name, monthly and yearly price, one per line
+
+
+class PlatformSG(StatesGroup):
+    trial_days = State()
+    ai_key = State()

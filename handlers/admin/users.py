@@ -307,3 +307,16 @@ async def on_trial(callback: CallbackQuery, callback_data: AdminCB, session: Asy
         date=moment(sub.trial_ends_at, locale, user.timezone)))
     await show_business(_message(callback), session, business_id=callback_data.id, admin=user,
                         locale=locale)
+
+
+@router.callback_query(AdminCB.filter(F.action.in_({AdminAction.PAUSE, AdminAction.RESUME})),
+                       flags={"perm": PUBLIC})
+async def on_pause(callback: CallbackQuery, callback_data: AdminCB, session: AsyncSession,
+                   user: User, locale: str) -> None:
+    paused = callback_data.action == AdminAction.PAUSE
+    await accounts.set_paused(session, admin_id=user.id, business_id=callback_data.id,
+                              paused=paused)
+    await callback.answer(_("⏸ Subscription paused: read-only until it is resumed.") if paused
+                          else _("▶️ Subscription resumed."))
+    await show_business(_message(callback), session, business_id=callback_data.id, admin=user,
+                        locale=locale)

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, plans
+from services.billing import subscriptions
 from services.billing.invoices import addon_price
 from services.db.base import utcnow
 from services.db.models import AuditLog, Business, Invoice, Membership, Subscription, User
@@ -283,6 +284,19 @@ async def extend_trial(session: AsyncSession, *, admin_id: int, business_id: int
     await audit.record(session, action="admin.business.trial", user_id=admin_id,
                        business_id=business_id, days=days,
                        until=sub.trial_ends_at.isoformat())
+    return sub
+
+
+async def set_paused(session: AsyncSession, *, admin_id: int, business_id: int,
+                     paused: bool) -> Subscription:
+    """Pause the owner's paid subscription (read-only, nothing lapses) or resume it with the
+    paid days that were left."""
+    business = await _business(session, business_id)
+    change = subscriptions.pause if paused else subscriptions.resume
+    sub = await change(session, user_id=business.owner_id)
+    await audit.record(session, action="admin.business.pause" if paused
+                       else "admin.business.resume", user_id=admin_id,
+                       business_id=business_id, target_user_id=business.owner_id)
     return sub
 
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit
 from services.db.base import utcnow
 from services.db.models import SupportReply, SupportTicket, User
+from services.db.sqltime import age_days
 from services.errors import Conflict, NotFound
 from services.validation import clean_text
 
@@ -208,11 +209,8 @@ async def admin_reply(session: AsyncSession, *, admin_id: int, ticket_id: int, t
 
 async def average_response_time(session: AsyncSession) -> timedelta | None:
     """The mean response time over answered tickets; None when none is answered."""
-    rows = list(await session.execute(select(SupportTicket.created_at,
-                                             SupportTicket.first_response_at).where(
-        SupportTicket.first_response_at.is_not(None))))
-    if not rows:
-        return None
-    total = sum(((answered - opened) for opened, answered in rows if answered is not None),
-                timedelta())
-    return total / len(rows)
+    dialect = session.get_bind().dialect.name
+    days = await session.scalar(select(func.avg(age_days(
+        SupportTicket.first_response_at, SupportTicket.created_at, dialect))).where(
+        SupportTicket.first_response_at.is_not(None)))
+    return None if days is None else timedelta(seconds=round(float(days) * 86400))

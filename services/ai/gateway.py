@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,8 +72,17 @@ class AIGateway:
         time_budget: float = 25.0,
         stream_retries: int = 1,
         retry_delay: float = 0.5,
+        client_factory: Callable[[str], AsyncAnthropic] | None = None,
+        key_source: Callable[[AsyncSession], Awaitable[str | None]] | None = None,
     ) -> None:
         self._client = client
+        # The platform AI key an admin set (SPEC §6) wins over the configured one: the
+        # gateway asks ``key_source`` per request (a cached read) and builds a client for it.
+        self._env_client = client
+        self._factory = client_factory
+        self._key_source = key_source
+        self._platform_key: str | None = None
+        self._retired: list[AsyncAnthropic] = []
         self.model = model
         self.time_budget = time_budget
         self._stream_retries = stream_retries
@@ -83,10 +93,29 @@ class AIGateway:
         """True when a model is configured (an API key was given)."""
         return self._client is not None
 
+    @property
+    def has_server_key(self) -> bool:
+        """True when the configuration has a key (``ANTHROPIC_API_KEY``)."""
+        return self._env_client is not None
+
+    def use_key(self, key: str | None) -> None:
+        """Answer with the platform key ``key`` from now on; None: the configured key."""
+        if key == self._platform_key:
+            return
+        if self._client is not None and self._client is not self._env_client:
+            self._retired.append(self._client)  # a request may still be using it
+        self._platform_key = key
+        if key is not None and self._factory is not None:
+            self._client = self._factory(key)
+        else:
+            self._client = self._env_client
+
     async def close(self) -> None:
-        """Close the HTTP client (at shutdown)."""
-        if self._client is not None:
-            await self._client.close()
+        """Close the HTTP clients (at shutdown)."""
+        clients = {id(c): c for c in (self._client, self._env_client, *self._retired)
+                   if c is not None}
+        for client in clients.values():
+            await client.close()
 
     async def complete(
         self,
@@ -98,7 +127,10 @@ class AIGateway:
     ) -> AIReply:
         """The model's answer to ``request``, or ``fallback()`` when the model cannot answer."""
         started = time.monotonic()
-        if self._client is None:
+        if self._key_source is not None:
+            self.use_key(await self._key_source(session))
+        client = self._client
+        if client is None:
             return await self._fall_back(session, request, fallback, "no_key", started)
         limit = await plans.usage(session, business_id=request.business_id,
                                   resource=plans.Resource.AI_REQUESTS_PER_HOUR)
@@ -110,7 +142,7 @@ class AIGateway:
         reason: FallbackReason | None = None
         try:
             async with asyncio.timeout(self.time_budget):
-                await self._with_retries(self._client, request, on_text, attempts)
+                await self._with_retries(client, request, on_text, attempts)
         except TimeoutError:
             reason = "timeout"
             log.warning("ai timeout for business %s after %.1fs (feature %s, %d chars in)",

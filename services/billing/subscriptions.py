@@ -31,6 +31,7 @@ from services.db.models import (
     UsageCounter,
     User,
 )
+from services.errors import Conflict, NotFound
 
 # After a paid period ends the account keeps working this long (past_due), then it is
 # canceled and read-only until paid.
@@ -121,6 +122,45 @@ async def refund(session: AsyncSession, *, invoice: Invoice, provider: str,
                        business_id=invoice.business_id, invoice=invoice.number,
                        provider=provider, total=invoice.total)
     await session.flush()
+
+
+PAUSABLE = ("active", "past_due")
+
+
+async def pause(session: AsyncSession, *, user_id: int, now: datetime | None = None
+                ) -> Subscription:
+    """Pause a paid subscription (active or past due): the account is read-only and nothing
+    lapses meanwhile; the paid days left are given back on ``resume``."""
+    now = now or utcnow()
+    sub = await lock_subscription(session, user_id)
+    if sub is None:
+        raise NotFound(entity="subscription", id=user_id)
+    if sub.status not in PAUSABLE:
+        raise Conflict(reason="not_pausable")
+    sub.status, sub.paused_at = "paused", now
+    await audit.record(session, action="billing.paused", user_id=user_id)
+    await session.flush()
+    return sub
+
+
+async def resume(session: AsyncSession, *, user_id: int, now: datetime | None = None
+                 ) -> Subscription:
+    """End a pause: the period end moves on by the time paused, so no paid day is lost."""
+    now = now or utcnow()
+    sub = await lock_subscription(session, user_id)
+    if sub is None:
+        raise NotFound(entity="subscription", id=user_id)
+    if sub.status != "paused":
+        raise Conflict(reason="not_paused")
+    if sub.current_period_end is not None and sub.paused_at is not None:
+        left = max(sub.current_period_end - sub.paused_at, timedelta(0))
+        sub.current_period_end = now + left
+    end = sub.current_period_end
+    sub.status = "active" if end is None or end > now else "past_due"
+    sub.paused_at = None
+    await audit.record(session, action="billing.resumed", user_id=user_id)
+    await session.flush()
+    return sub
 
 
 async def _reset_counters(session: AsyncSession, *, user_id: int, now: datetime) -> None:

@@ -193,6 +193,8 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Billing: Scale's "+5 businesses" add-on packs paid for with the period.
     business_addons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Admin pause (status "paused"): read-only, the paid days left are given back on resume.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[Plan] = relationship(lazy="joined")
 
@@ -1344,3 +1346,29 @@ class AmoSyncLog(Base):
     amo_id: Mapped[int | None] = mapped_column(BigInteger)
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+# --- Platform settings and shared rate limits (SPEC §6, §7) -------------------------------
+
+
+class PlatformSetting(Base):
+    """One platform-wide setting an admin changes from the bot (maintenance, registration,
+    trial days, the AI key — stored encrypted). Absent rows mean the built-in default."""
+
+    __tablename__ = "platform_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RateCounter(Base):
+    """Hits of one rate-limit key in one fixed window (``slot`` = time // window length),
+    shared by every process on the database; old slots are deleted as new ones open."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -58,9 +58,23 @@ async def test_happy_path_with_repeats_extends_once_and_queues_a_receipt(
         [row] = statement["result"]["transactions"]
         assert row["id"] == "pm-1" and row["amount"] == amount
         assert row["account"] == {"order_id": str(invoice.id)}
+        fiscal = {"receipt_id": 77, "status_code": 0, "message": "accepted",
+                  "terminal_id": "EP000000000025", "fiscal_sign": "123456789012",
+                  "qr_code_url": "https://ofd.soliq.uz/check?t=EP25", "date": "20261201120000"}
+        stored = await payme.call("SetFiscalData", {"id": "pm-1", "type": "PERFORM",
+                                                    "fiscal_data": fiscal})
+        assert stored["result"] == {"success": True}
+        assert code(await payme.call("SetFiscalData", {"id": "pm-1", "type": "SOLD",
+                                                       "fiscal_data": fiscal})) == -32600
+        assert code(await payme.call("SetFiscalData", {"id": "pm-x", "type": "PERFORM",
+                                                       "fiscal_data": fiscal})) == -31003
         # A second order for the paid invoice is refused as "already paid".
         assert code(await payme.check_perform(invoice.id, amount)) == -31051
         assert code(await payme.create("pm-2", invoice.id, amount)) == -31051
+    async with db.sessionmaker() as s:
+        tx = await s.scalar(select(PaymentTransaction).where(
+            PaymentTransaction.external_id == "pm-1"))
+        assert tx is not None and tx.details["fiscal_perform"]["receipt_id"] == 77
     sub = await subscription(db, OWNER)
     assert sub.status == "active" and sub.plan.code == "growth"
     # Extended from the later of now and the current (trial) end: one month after it.

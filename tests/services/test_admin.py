@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import plans
 from services.admin import accounts, metrics, support
-from services.db.models import AuditLog, Subscription, User
+from services.db.models import AuditLog, Invoice, Subscription, User
 from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.factories import make_owner
 
@@ -62,16 +62,9 @@ def test_retention_cohorts_by_hand() -> None:
     assert cohorts[-1].week == date(2026, 11, 30) and cohorts[-1].size == 0
 
 
-def test_revenue_by_month_counts_overlapping_paid_months() -> None:
-    months = metrics.month_starts(NOW, 3)
-    assert months == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
-    periods = [
-        metrics.PaidPeriod(start=datetime(2026, 10, 20, tzinfo=UTC),
-                           end=datetime(2026, 12, 20, tzinfo=UTC), monthly=399_000),
-        metrics.PaidPeriod(start=datetime(2026, 11, 2, tzinfo=UTC),
-                           end=datetime(2026, 11, 30, tzinfo=UTC), monthly=999_000),
-    ]
-    assert metrics.revenue_by_month(periods, months) == [399_000, 1_398_000, 399_000]
+def test_month_starts() -> None:
+    assert metrics.month_starts(NOW, 3) == [date(2026, 10, 1), date(2026, 11, 1),
+                                            date(2026, 12, 1)]
     assert metrics.month_starts(datetime(2026, 1, 5, tzinfo=UTC), 2) == [
         date(2025, 12, 1), date(2026, 1, 1)]
 
@@ -91,28 +84,84 @@ async def _pay(session: AsyncSession, owner_id: int, plan_code: str, cycle: str 
     await session.commit()
 
 
-async def test_dashboard_figures(session: AsyncSession) -> None:
-    for user_id in (101, 102, 103, 104, 105):
-        await make_owner(session, user_id, name=f"Biz {user_id}")
-    await _pay(session, 101, "starter")  # 399 000
-    await _pay(session, 102, "growth", cycle="yearly")  # 9 590 400 / 12 = 799 200
-    await _pay(session, 103, "starter", status="canceled")  # churned (updated just now)
-    # 104, 105 stay on their trials
-    d = await metrics.dashboard(session)
-    assert d.total_users == 5
-    assert d.active_subscriptions == 2
-    assert d.trials == 2
-    assert d.mrr == 399_000 + 799_200
-    assert d.arr == d.mrr * 12
-    assert d.arpu == d.mrr / 2
-    assert d.churn == pytest.approx(100 / 3)
-    assert d.ltv == pytest.approx(d.arpu / (1 / 3))
-    assert d.dau == d.mau == 5
-    assert dict(d.plans) == {"Starter": 3, "Growth": 1}
-    assert [name for name, _ in d.plans] == ["Starter", "Growth"]
-    assert d.revenue[-1] == 399_000 + 799_200 + 399_000  # the canceled one paid this month
-    assert len(d.revenue) == 12 and d.revenue[0] == 0
-    assert [r.id for r in d.recent] == [105, 104, 103, 102, 101]
+def _at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[arg-type]
+
+
+async def test_dashboard_figures_by_hand(session: AsyncSession) -> None:
+    """A hand-built platform; every figure below was worked out on paper (NOW is Tuesday
+    2026-12-01 12:00 UTC; the cohort weeks run from Monday 2026-09-14 to 2026-11-30)."""
+    people = {  # id: (created, last seen)
+        1: (_at(2026, 9, 15, 10), NOW - timedelta(hours=2)),  # 77 days: weeks 1, 2, 4, 8
+        2: (_at(2026, 9, 16, 10), _at(2026, 9, 30, 10)),  # exactly 14 days: weeks 1, 2
+        3: (_at(2026, 10, 5, 9), _at(2026, 11, 20)),  # 45.6 days: weeks 1, 2, 4
+        4: (_at(2026, 11, 25), NOW - timedelta(hours=1)),
+        5: (_at(2026, 6, 1), NOW - timedelta(hours=23)),  # before the cohort weeks
+        6: (_at(2026, 11, 10), _at(2026, 11, 10)),  # never came back
+        7: (_at(2025, 1, 1), _at(2025, 2, 1)),
+    }
+    for uid, (created, seen) in people.items():
+        session.add(User(id=uid, first_name=f"U{uid}", created_at=created, last_seen_at=seen))
+    await session.flush()
+    plan = {p.code: p for p in await plans.list_plans(session)}
+    subs = [  # user, plan, status, cycle, trial end, period end, updated
+        (1, "starter", "active", "monthly", None, NOW + timedelta(days=10), NOW),
+        (2, "growth", "active", "yearly", None, NOW + timedelta(days=200), NOW),
+        (3, "starter", "canceled", "monthly", None, NOW - timedelta(days=8),
+         NOW - timedelta(days=5)),  # churned: canceled 5 days ago
+        (4, "growth", "trialing", "monthly", NOW + timedelta(days=3), None, NOW),
+        (5, "scale", "active", "monthly", None, NOW - timedelta(days=2), NOW),  # ran out
+        (6, "starter", "trialing", "monthly", NOW - timedelta(days=1), None, NOW),  # expired
+        (7, "starter", "past_due", "monthly", None, NOW - timedelta(days=40), NOW),  # long ago
+    ]
+    for uid, code, status, cycle, trial_end, end, updated in subs:
+        session.add(Subscription(user_id=uid, plan_id=plan[code].id, status=status,
+                                 billing_cycle=cycle, trial_ends_at=trial_end,
+                                 current_period_start=NOW - timedelta(days=30),
+                                 current_period_end=end, created_at=NOW,
+                                 updated_at=updated))
+    invoices = [  # user, status, total, paid at
+        (1, "paid", 399_000, _at(2026, 11, 20)),
+        (2, "paid", 9_590_400, _at(2026, 6, 10)),
+        (1, "paid", 399_000, _at(2026, 12, 1, 9)),
+        (3, "refunded", 399_000, _at(2026, 10, 10)),  # not revenue
+        (5, "pending", 2_490_000, None),
+        (5, "paid", 2_490_000, _at(2025, 11, 30)),  # before the 12 months
+        (5, "paid", 2_490_000, _at(2026, 10, 31, 23, 59, 59)),  # October's last second
+        (4, "paid", 700_000, _at(2026, 1, 1)),  # January's first second, after a coupon
+    ]
+    for uid, status, total, paid_at in invoices:
+        session.add(Invoice(user_id=uid, plan_id=plan["starter"].id, cycle="monthly",
+                            subtotal=total, total=total, status=status, paid_at=paid_at))
+    await session.commit()
+
+    d = await metrics.dashboard(session, now=NOW)
+    assert (d.total_users, d.dau, d.mau, d.new_users_30d) == (7, 3, 5, 2)
+    assert d.stickiness == 60.0
+    assert (d.active_subscriptions, d.trials) == (2, 1)
+    assert d.mrr == 399_000 + 9_590_400 // 12 == 1_198_200
+    assert d.arr == 14_378_400
+    assert d.arpu == 599_100
+    assert d.churn == 50.0  # 2 churned (3 canceled, 5 ran out) of 2 + 2
+    assert d.ltv == 1_198_200
+    assert d.plans == [("Starter", 1), ("Growth", 2)]
+    assert d.revenue_months[0] == date(2026, 1, 1) and d.revenue_months[-1] == date(2026, 12, 1)
+    assert d.revenue == [700_000, 0, 0, 0, 0, 9_590_400, 0, 0, 0, 2_490_000, 399_000, 399_000]
+    assert [r.id for r in d.recent] == [4, 6, 3, 2, 1]
+    by_week = {c.week: c for c in d.cohorts}
+    assert len(d.cohorts) == 12 and d.cohorts[0].week == date(2026, 9, 14)
+    assert (by_week[date(2026, 9, 14)].size,
+            by_week[date(2026, 9, 14)].retained) == (2, {1: 100.0, 2: 100.0, 4: 50.0,
+                                                         8: 50.0, 12: None})
+    assert by_week[date(2026, 10, 5)].retained == {1: 100.0, 2: 100.0, 4: 100.0, 8: None,
+                                                   12: None}
+    assert by_week[date(2026, 11, 9)].retained == {1: 0.0, 2: 0.0, 4: None, 8: None,
+                                                   12: None}
+    assert by_week[date(2026, 11, 23)].size == 1
+    assert set(by_week[date(2026, 11, 23)].retained.values()) == {None}
+    assert sum(c.size for c in d.cohorts) == 5
+    # the database's cohorts are the reference definition's
+    assert d.cohorts == metrics.retention_cohorts(list(people.values()), now=NOW)
 
 
 # --- users and businesses ----------------------------------------------------------------

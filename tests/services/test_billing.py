@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import make_i18n
 from bot.scheduler import trial_reminders
 from services import plans
-from services.billing import coupons, invoices, subscriptions
-from services.db.models import DailyStat, Invoice, OutboxMessage, Subscription
-from services.errors import InvalidInput
+from services.billing import coupons, invoices, subscriptions, telegram
+from services.db.models import AuditLog, DailyStat, Invoice, OutboxMessage, Subscription
+from services.errors import Conflict, InvalidInput, SubscriptionInactive
 from tests.conftest import Database
 from tests.factories import make_owner
 
@@ -152,6 +152,51 @@ async def test_lifecycle_active_past_due_canceled_read_only(session: AsyncSessio
     assert moved == {"past_due": 0, "canceled": 1}
     view = await plans.business_subscription(session, business_id=business.id)
     assert view.status == "canceled" and not view.writable
+
+
+async def test_pause_is_read_only_and_resume_gives_the_days_back(
+        session: AsyncSession) -> None:
+    business = await make_owner(session, OWNER)
+    end = NOW + timedelta(days=10)
+    await session.execute(update(Subscription).values(
+        status="active", trial_ends_at=None, current_period_end=end))
+    with pytest.raises(Conflict):
+        await subscriptions.resume(session, user_id=OWNER, now=NOW)
+    await subscriptions.pause(session, user_id=OWNER, now=NOW)
+    view = await plans.business_subscription(session, business_id=business.id)
+    assert view.status == "paused" and not view.writable
+    with pytest.raises(SubscriptionInactive):
+        await plans.require_writable(session, business_id=business.id)
+    # a paused subscription does not lapse, whatever the lifecycle job sees
+    assert await subscriptions.expire_lapsed(session, now=NOW + timedelta(days=30)) == {
+        "past_due": 0, "canceled": 0}
+    with pytest.raises(Conflict):
+        await subscriptions.pause(session, user_id=OWNER, now=NOW)
+    later = NOW + timedelta(days=30)
+    sub = await subscriptions.resume(session, user_id=OWNER, now=later)
+    assert (sub.status, sub.current_period_end, sub.paused_at) == (
+        "active", later + timedelta(days=10), None)
+    await plans.require_writable(session, business_id=business.id)
+    actions = list(await session.scalars(select(AuditLog.action).where(
+        AuditLog.action.in_(("billing.paused", "billing.resumed"))).order_by(AuditLog.id)))
+    assert actions == ["billing.paused", "billing.resumed"]
+
+
+async def test_a_telegram_payment_delivered_twice_credits_once(session: AsyncSession) -> None:
+    await make_owner(session, OWNER)
+    invoice = await invoices.create_invoice(session, user_id=OWNER, business_id=None,
+                                            plan_code="starter", cycle="monthly", now=NOW)
+    payload = telegram.payload_for(invoice)
+    paid = [await telegram.successful_payment(
+        session, payload=payload, currency="UZS", total_amount=invoice.total * 100,
+        user_id=OWNER, charge_id="tg-charge-1", now=NOW) for _ in range(2)]
+    assert [p.applied for p in paid] == [True, False]
+    sub = await _sub(session)
+    assert sub.status == "active"
+    assert sub.current_period_end is not None and sub.current_period_end < NOW + timedelta(
+        days=7 + 32)  # one month after the trial, not two
+    assert await session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "billing.paid")) == 1
 
 
 async def test_trial_reminders_two_days_and_one_day_before_once_each(

@@ -37,8 +37,6 @@ PERM = {"perm": Permission.MANAGE_INTEGRATIONS}
 async def _screen(session: AsyncSession, app: Any, business: Business, user: User,
                   locale: str) -> tuple[str, InlineKeyboardMarkup]:
     runtime = runtime_of(app)
-    if runtime is None:
-        return texts.unavailable_text(), keyboards.back_keyboard()
     if not await accounts.plan_allows(session, business_id=business.id):
         return texts.plan_needed_text(), keyboards.connect_keyboard()
     status = await accounts.account_status(session, business_id=business.id)
@@ -101,9 +99,6 @@ async def on_home(callback: CallbackQuery, state: FSMContext, session: AsyncSess
 @router.callback_query(AmoCB.filter(F.action == AmoAction.CONNECT), flags=PERM)
 async def on_connect(callback: CallbackQuery, state: FSMContext, session: AsyncSession,
                      app: Any, business: Business) -> None:
-    if runtime_of(app) is None:
-        await _edit(callback, texts.unavailable_text(), keyboards.back_keyboard())
-        return
     if not await accounts.plan_allows(session, business_id=business.id):
         await callback.answer(texts.plan_needed_text(), show_alert=True)
         return
@@ -151,10 +146,6 @@ async def client_secret_entered(message: Message, state: FSMContext, session: As
         return
     data = await state.get_data()
     runtime = runtime_of(app)
-    if runtime is None:
-        await state.clear()
-        await message.answer(texts.unavailable_text())
-        return
     link = await accounts.start_connect(
         session, runtime, business_id=business.id, user_id=user.id,
         subdomain=str(data.get("subdomain", "")), client_id=str(data.get("client_id", "")),

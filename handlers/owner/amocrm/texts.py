@@ -38,11 +38,6 @@ def plan_needed_text() -> str:
     return _("🔗 AmoCRM sync is part of the Growth plan and above. Upgrade in /plan.")
 
 
-def unavailable_text() -> str:
-    return _("🔗 AmoCRM is not set up on this server yet (an encryption key is needed). "
-             "Please contact support.")
-
-
 def subdomain_prompt() -> str:
     return _("Send your AmoCRM address, for example <code>mycompany.amocrm.ru</code>.")
 

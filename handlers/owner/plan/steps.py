@@ -22,8 +22,8 @@ from handlers.owner.plan import keyboards, texts
 from handlers.owner.plan.callbacks import PlanAction, PlanCB
 from handlers.owner.plan.states import PlanSG
 from handlers.ui import MenuCB, MenuItem
-from services import plans, profile, teams
-from services.billing import click, invoices, payme, telegram
+from services import plans, teams
+from services.billing import click, invoices, payme, telegram, usage
 from services.billing.invoices import InvoiceView
 from services.db.base import utcnow
 from services.db.models import Business, User
@@ -49,12 +49,9 @@ DRAFT = DraftSlot("plan", PlanDraft)
 async def plan_screen(session: AsyncSession, *, user: User, business: Business,
                       locale: str) -> str:
     sub = await plans.business_subscription(session, business_id=business.id)
-    # Usage is shown where it is counted today; the plan belongs to the business's owner.
-    used: dict[str, int] = {
-        plans.Resource.BUSINESSES: await profile.count_owned(session,
-                                                             owner_id=business.owner_id),
-        plans.Resource.TEAM_MEMBERS: await teams.seats_used(session, business_id=business.id),
-    }
+    # Usage against every counted limit; the plan belongs to the business's owner.
+    used = await usage.business_usage(session, business_id=business.id,
+                                      owner_id=business.owner_id)
     rows = plans.limit_matrix(sub.limits, plan=sub.plan_code, used=used)
     return texts.plan_text(sub=sub, rows=rows, catalogue=await plans.list_plans(session),
                            now=utcnow(), locale=locale, timezone=user.timezone)

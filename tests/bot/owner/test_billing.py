@@ -140,3 +140,22 @@ async def test_team_member_sees_the_plan_but_cannot_buy(pay_tg: Telegram,
     shown = await member.send("/plan")
     assert "Your plan: Starter" in shown[-1].text
     assert shown[-1].button_texts() == ["🏠 Main menu"]
+
+
+async def test_scale_with_the_five_businesses_add_on(pay_tg: Telegram, db: Database) -> None:
+    await seed(db, OWNER)
+    owner = pay_tg.user(OWNER)
+    await owner.send("/plan")
+    await owner.press("⬆️ Choose a plan and pay")
+    cycle = (await owner.press("Scale + 1 × 5 businesses"))[-1]
+    assert cycle.button_texts()[0] == "Monthly — 3,480,000 so'm"  # 2,490,000 + 990,000
+    await owner.press("Monthly — 3,480,000 so'm")
+    summary = (await owner.press("⏭ No coupon"))[-1]
+    assert "To pay: 3,480,000 so'm" in summary.text
+    invoice = (await owner.press("💳 Pay in Telegram"))[-1]
+    assert invoice.invoice is not None and invoice.invoice["total_amount"] == 348_000_000
+    paid = await owner.pay(invoice)
+    assert "Payment received — thank you!" in paid[-1].text
+    sub = await subscription(db, OWNER)
+    assert (sub.plan.code, sub.business_addons) == ("scale", 1)
+    assert "• Businesses: 1 of 15" in (await owner.send("/plan"))[-1].text

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from bot.formatting import day
-from services import plans, profile
+from services import dream_buyer, marketing, plans, profile
 from services.db.base import utcnow
 from services.db.models import Subscription, User
 from services.teams import Role
@@ -37,9 +37,12 @@ async def test_plan_shows_trial_limits_and_the_comparison(tg: Telegram, db: Data
     assert "7 days left" in text
     assert "• Businesses: 1 of 2" in text
     assert "• Team members per business: 1 of 3" in text
-    assert "• Marketing channels: 3" in text  # not counted yet: the limit alone
-    assert "• Chatbot messages per month: 1,000" in text
-    assert "• Data retention, days: 90" in text
+    for line in ("• Marketing channels: 0 of 3", "• Dream Buyer avatars: 0 of 2",
+                 "• Competitors: 3",  # not tracked yet: the limit alone
+                 "• Leads per month: 0 of 500", "• Chatbots: 0 of 1",
+                 "• Chatbot messages per month: 0 of 1,000", "• Data retention, days: 90",
+                 "• API calls per day: 0 of 500", "• AI requests per hour: 0 of 20"):
+        assert line in text, line
     for line in ("399,000 so'm/month · 3,830,400 so'm/year (save 20%)",
                  "999,000 so'm/month · 9,590,400 so'm/year (save 20%)",
                  "2,490,000 so'm/month · 23,904,000 so'm/year (save 20%)",
@@ -54,6 +57,26 @@ async def test_plan_shows_trial_limits_and_the_comparison(tg: Telegram, db: Data
     assert "Your plan: Starter" in (await owner.press("💳 Plan"))[-1].text
     member = await tg.user(7002).send("/plan")
     assert "• Businesses: 1 of 2" in member[-1].text
+
+
+async def test_usage_is_shown_against_every_counted_limit(tg: Telegram, db: Database) -> None:
+    business_id = await seed(db, OWNER)
+    async with db.sessionmaker() as s:
+        await marketing.create_channel(s, business_id=business_id, kind="instagram")
+        await marketing.create_channel(s, business_id=business_id, kind="telegram")
+        await dream_buyer.create_avatar(s, business_id=business_id, name="Dilnoza")
+        for resource, amount in ((plans.Resource.LEADS_PER_MONTH, 450),
+                                 (plans.Resource.CHATBOT_MESSAGES_PER_MONTH, 120),
+                                 (plans.Resource.API_CALLS_PER_DAY, 7),
+                                 (plans.Resource.AI_REQUESTS_PER_HOUR, 3)):
+            await plans.consume(s, business_id=business_id, resource=resource, amount=amount)
+        await s.commit()
+    text = (await tg.user(OWNER).send("/plan"))[-1].text
+    for line in ("• Marketing channels: 2 of 3", "• Dream Buyer avatars: 1 of 2",
+                 "• Leads per month: 450 of 500 🔴 90%",
+                 "• Chatbot messages per month: 120 of 1,000", "• API calls per day: 7 of 500",
+                 "• AI requests per hour: 3 of 20"):
+        assert line in text, line
 
 
 async def test_usage_markers_at_80_and_90_percent(tg: Telegram, db: Database) -> None:
@@ -75,7 +98,7 @@ async def test_usage_markers_at_80_and_90_percent(tg: Telegram, db: Database) ->
     text = (await owner.send("/plan"))[-1].text
     assert "• Team members per business: 0 (unlimited)" in text  # the new current business
     assert "• Data retention, days: custom" in text
-    assert "• Leads per month: unlimited" in text
+    assert "• Leads per month: 0 (unlimited)" in text
 
 
 async def test_dates_are_in_the_users_time_zone_and_language(tg: Telegram,
