@@ -942,3 +942,54 @@ class SalesMessage(Base):
     source: Mapped[str | None] = mapped_column(String(16))
     operator_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Sales chatbot: Magic Lantern nurture (SPEC §3.9) --------------------------------------
+
+
+class NurtureSequence(Base):
+    """Whether a business's nurture sequence runs; its steps are ``NurtureStep`` rows (the
+    defaults are created on first use)."""
+
+    __tablename__ = "sales_nurture_sequences"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NurtureStep(Base):
+    """One follow-up: sent ``delay_days`` after the lead magnet was delivered. ``text`` NULL
+    means the default text ``default_index`` in the customer's language; once the owner writes
+    a text it is sent as written."""
+
+    __tablename__ = "sales_nurture_steps"
+    __table_args__ = (Index("ix_sales_nurture_steps_business_delay", "business_id",
+                            "delay_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    delay_days: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    default_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NurtureSend(Base):
+    """Links a queued nurture outbox message to its conversation and step, so a stop, an owner
+    edit or the send-time check finds the pending ones without parsing dedup keys."""
+
+    __tablename__ = "sales_nurture_sends"
+    __table_args__ = (Index("ix_sales_nurture_sends_business_step", "business_id", "step_id"),)
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_conversations.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales_nurture_steps.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the lead magnet went out
