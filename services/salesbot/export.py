@@ -1,0 +1,236 @@
+"""Sales conversation exports (SPEC §3.9): one conversation's transcript, or every message
+of a period, as CSV or XLSX — one row per message with the conversation id, customer, stage,
+author, text and time in the business's time zone. Rows are read in keyset-paged chunks and
+the workbook is written in openpyxl's write-only mode, so a big period stays small in memory.
+Headers and coded values (stage, author) arrive localized from the caller."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db.models import SalesConversation, SalesMessage
+from services.errors import NotFound
+
+CHUNK = 2000
+COLUMNS = ("conversation", "customer", "username", "stage", "author", "text", "time")
+CSV_TIME_FORMAT = "%Y-%m-%d %H:%M"
+XLSX_TIME_FORMAT = "dd.mm.yyyy hh:mm"
+WIDTHS = {"conversation": 12, "customer": 22, "username": 18, "stage": 16, "author": 12,
+          "text": 70, "time": 17}
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLabels:
+    """Column headers by key, the sheet title, and ``value(column, code)`` for stage and
+    author codes."""
+
+    headers: dict[str, str]
+    sheet: str = "Messages"
+    value: Callable[[str, str], str] = field(default=lambda _column, code: code)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    conversation_id: int
+    customer: str
+    username: str
+    stage: str
+    author: str
+    text: str
+    time: datetime  # local, naive (the business's time zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    data: bytes
+    rows: int
+    conversations: int
+
+
+async def _check_conversation(session: AsyncSession, business_id: int,
+                              conversation_id: int) -> None:
+    found = await session.scalar(select(SalesConversation.id).where(
+        SalesConversation.id == conversation_id,
+        SalesConversation.business_id == business_id))
+    if found is None:
+        raise NotFound(entity="conversation", id=conversation_id)
+
+
+async def rows(session: AsyncSession, *, business_id: int, timezone: str,
+               conversation_id: int | None = None, start: datetime | None = None,
+               end: datetime | None = None, bot_id: int | None = None
+               ) -> AsyncIterator[ExportRow]:
+    """The messages, grouped by conversation and in order within each."""
+    if conversation_id is not None:
+        await _check_conversation(session, business_id, conversation_id)
+    conv, msg = SalesConversation, SalesMessage
+    where: list[ColumnElement[bool]] = [msg.business_id == business_id,
+                                        conv.business_id == business_id]
+    if conversation_id is not None:
+        where.append(msg.conversation_id == conversation_id)
+    if start is not None:
+        where.append(msg.created_at >= start)
+    if end is not None:
+        where.append(msg.created_at < end)
+    if bot_id is not None:
+        where.append(conv.bot_id == bot_id)
+    tz = ZoneInfo(timezone)
+    last: tuple[int, int] | None = None
+    while True:
+        query = (select(msg.conversation_id, msg.id, conv.customer_name,
+                        conv.customer_username, conv.stage, msg.author, msg.text,
+                        msg.created_at)
+                 .join(conv, conv.id == msg.conversation_id).where(*where)
+                 .order_by(msg.conversation_id, msg.id).limit(CHUNK))
+        if last is not None:
+            query = query.where(or_(msg.conversation_id > last[0],
+                                    and_(msg.conversation_id == last[0], msg.id > last[1])))
+        chunk = (await session.execute(query)).all()
+        for conv_id, _id, name, username, stage, author, text, created in chunk:
+            yield ExportRow(conv_id, name or "", username or "", stage,
+                            author, text or "", created.astimezone(tz).replace(tzinfo=None))
+        if len(chunk) < CHUNK:
+            return
+        last = (chunk[-1][0], chunk[-1][1])
+
+
+def _cells(row: ExportRow, labels: ExportLabels) -> list[object]:
+    return [row.conversation_id, row.customer, row.username, labels.value("stage", row.stage),
+            labels.value("author", row.author), row.text, row.time]
+
+
+async def export(session: AsyncSession, *, business_id: int, timezone: str,
+                 labels: ExportLabels, fmt: ExportFormat, conversation_id: int | None = None,
+                 start: datetime | None = None, end: datetime | None = None,
+                 bot_id: int | None = None) -> Export:
+    """The messages as a CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX file."""
+    source = rows(session, business_id=business_id, timezone=timezone,
+                  conversation_id=conversation_id, start=start, end=end, bot_id=bot_id)
+    headers = [labels.headers.get(key, key) for key in COLUMNS]
+    count, seen = 0, set()
+    if fmt is ExportFormat.CSV:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(headers)
+        async for row in source:
+            cells = _cells(row, labels)
+            cells[-1] = row.time.strftime(CSV_TIME_FORMAT)
+            writer.writerow([_no_formula(c) for c in cells])
+            count += 1
+            seen.add(row.conversation_id)
+        return Export(buf.getvalue().encode("utf-8-sig"), count, len(seen))
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(labels.sheet[:31])
+    for i, key in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = WIDTHS[key]
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    async for row in source:
+        cells = _cells(row, labels)
+        out_cells = [_text_cell(ws, c) for c in cells[:6]]
+        out_cells[5].alignment = wrap
+        time_cell = WriteOnlyCell(ws, value=row.time)
+        time_cell.number_format = XLSX_TIME_FORMAT
+        ws.append([*out_cells, time_cell])
+        count += 1
+        seen.add(row.conversation_id)
+    out = io.BytesIO()
+    wb.save(out)
+    return Export(out.getvalue(), count, len(seen))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_formula(value: object) -> object:
+    """A customer's ``=HYPERLINK(…)`` must stay text when the CSV is opened in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _text_cell(ws: Any, value: object) -> Any:
+    """A cell that keeps a string as a string (openpyxl would make ``=…`` a formula), without
+    the control characters XLSX cannot hold."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        value = "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+# ---------------------------------------------------------------- /conversation
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    id: int
+    customer: str
+    username: str | None
+    stage: str
+    handoff: str
+    messages: int
+    created_at: datetime
+    last: list[tuple[str, str, datetime]]  # (author, text, aware UTC), oldest first
+
+
+async def conversation(session: AsyncSession, *, business_id: int, conversation_id: int,
+                       last: int = 8) -> ConversationView:
+    """One conversation of the business with its last messages (NotFound otherwise)."""
+    conv = await session.scalar(select(SalesConversation).where(
+        SalesConversation.id == conversation_id,
+        SalesConversation.business_id == business_id))
+    if conv is None:
+        raise NotFound(entity="conversation", id=conversation_id)
+    total = await session.scalar(select(func.count()).select_from(SalesMessage).where(
+        SalesMessage.conversation_id == conv.id, SalesMessage.business_id == business_id))
+    recent = (await session.execute(
+        select(SalesMessage.author, SalesMessage.text, SalesMessage.created_at)
+        .where(SalesMessage.conversation_id == conv.id,
+               SalesMessage.business_id == business_id)
+        .order_by(SalesMessage.id.desc()).limit(last))).all()
+    return ConversationView(conv.id, conv.customer_name, conv.customer_username, conv.stage,
+                            conv.handoff, int(total or 0), conv.created_at,
+                            [(a, t, c) for a, t, c in reversed(recent)])
+
+
+async def recent_conversations(session: AsyncSession, *, business_id: int, limit: int = 5
+                               ) -> list[tuple[int, str, str]]:
+    """The business's most recently active conversations: (id, customer, stage)."""
+    rows = await session.execute(
+        select(SalesConversation.id, SalesConversation.customer_name, SalesConversation.stage)
+        .where(SalesConversation.business_id == business_id)
+        .order_by(SalesConversation.updated_at.desc(), SalesConversation.id.desc())
+        .limit(limit))
+    return [(int(i), name or "", stage) for i, name, stage in rows]

@@ -1,0 +1,155 @@
+"""Sales chatbot stats over a period (SPEC §3.9): conversations, new leads, response rate,
+conversion, hand-off rate, per-stage drop-off and messages used against the plan's monthly
+limit. Everything is counted by the database (three aggregate queries); nothing loops over
+rows in Python.
+
+Definitions (docs/decisions.md):
+- the period is the last ``days`` local days of the business (today included);
+- *conversations* are those started in the period: conversion, hand-off and the funnel are
+  rates of that cohort; *active* counts conversations with any message in the period;
+- *response rate*: customer messages of the period followed by a bot or operator message
+  in the same conversation, over all customer messages of the period;
+- *converted*: the conversation reached the purchase stage or its lead has a paid order;
+- *drop-off*: a conversation at stage S reached every stage up to S and stopped at S.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services import plans
+from services.db.base import utcnow
+from services.db.models import Lead, Order, SalesConversation, SalesMessage
+from services.kpi import business_timezone
+
+STAGES = ("awareness", "interest", "consideration", "intent", "purchase", "post_purchase")
+PURCHASED = ("purchase", "post_purchase")
+PERIODS = (7, 30, 90)
+
+
+@dataclass(frozen=True, slots=True)
+class StageRow:
+    stage: str
+    reached: int  # conversations that got at least this far
+    stopped: int  # of those, how many are still here
+
+
+@dataclass(frozen=True, slots=True)
+class ChatStats:
+    business_id: int
+    bot_id: int | None
+    days: int
+    start: datetime  # aware UTC, inclusive
+    end: datetime  # aware UTC, exclusive
+    timezone: str
+    conversations: int = 0
+    active: int = 0
+    new_leads: int = 0
+    customer_messages: int = 0
+    answered_messages: int = 0
+    converted: int = 0
+    handed_off: int = 0
+    stages: list[StageRow] = field(default_factory=list)
+    messages_used: int = 0
+    messages_limit: int = plans.UNLIMITED
+
+    @property
+    def response_rate(self) -> float | None:
+        return _ratio(self.answered_messages, self.customer_messages)
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return _ratio(self.converted, self.conversations)
+
+    @property
+    def handoff_rate(self) -> float | None:
+        return _ratio(self.handed_off, self.conversations)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def period_bounds(days: int, timezone: str, now: datetime) -> tuple[datetime, datetime]:
+    """From local midnight ``days - 1`` days ago up to ``now``."""
+    tz = ZoneInfo(timezone)
+    first = now.astimezone(tz).date() - timedelta(days=days - 1)
+    return datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC), now
+
+
+def funnel(counts: dict[str, int]) -> list[StageRow]:
+    """Reached/stopped per stage from how many conversations are at each stage now."""
+    rows, reached = [], sum(counts.get(s, 0) for s in STAGES)
+    for stage in STAGES:
+        rows.append(StageRow(stage, reached, counts.get(stage, 0)))
+        reached -= counts.get(stage, 0)
+    return rows
+
+
+async def chat_stats(session: AsyncSession, *, business_id: int, days: int,
+                     bot_id: int | None = None, now: datetime | None = None) -> ChatStats:
+    """The business's (or one of its bots') chatbot figures over the last ``days`` days."""
+    timezone = await business_timezone(session, business_id=business_id)
+    start, end = period_bounds(days, timezone, now or utcnow())
+    conv = SalesConversation
+    scope: list[ColumnElement[bool]] = [conv.business_id == business_id]
+    if bot_id is not None:
+        scope.append(conv.bot_id == bot_id)
+
+    # 1. the cohort started in the period, by the stage it is at now
+    paid_order = exists().where(Order.business_id == conv.business_id,
+                                Order.lead_id == conv.lead_id, Order.status == "paid")
+    operator_reply = exists().where(SalesMessage.conversation_id == conv.id,
+                                    SalesMessage.author == "operator")
+    converted = or_(conv.stage.in_(PURCHASED), paid_order)
+    handed_off = or_(conv.handoff_at.is_not(None), conv.handoff != "none", operator_reply)
+    cohort = await session.execute(
+        select(conv.stage, func.count(),
+               func.sum(case((converted, 1), else_=0)),
+               func.sum(case((handed_off, 1), else_=0)))
+        .where(*scope, conv.created_at >= start, conv.created_at < end)
+        .group_by(conv.stage))
+    by_stage: dict[str, int] = {}
+    total_converted = total_handed_off = 0
+    for stage, count, n_converted, n_handed_off in cohort:
+        by_stage[stage] = by_stage.get(stage, 0) + int(count)
+        total_converted += int(n_converted or 0)
+        total_handed_off += int(n_handed_off or 0)
+
+    # 2. messages of the period: active conversations and the response rate
+    msg, reply = SalesMessage, aliased(SalesMessage)
+    answered = exists().where(reply.conversation_id == msg.conversation_id,
+                              reply.id > msg.id, reply.author.in_(("bot", "operator")))
+    is_customer = msg.author == "customer"
+    messages = select(func.count(distinct(msg.conversation_id)),
+                      func.sum(case((is_customer, 1), else_=0)),
+                      func.sum(case((and_(is_customer, answered), 1), else_=0))
+                      ).where(msg.business_id == business_id, msg.created_at >= start,
+                              msg.created_at < end)
+    if bot_id is not None:
+        messages = messages.join(conv, conv.id == msg.conversation_id).where(
+            conv.bot_id == bot_id)
+    active, customer_messages, answered_messages = (await session.execute(messages)).one()
+
+    # 3. leads the chatbot captured in the period
+    new_leads = await session.scalar(
+        select(func.count(distinct(conv.lead_id)))
+        .join(Lead, Lead.id == conv.lead_id)
+        .where(*scope, Lead.business_id == business_id, Lead.created_at >= start,
+               Lead.created_at < end))
+
+    usage = await plans.usage(session, business_id=business_id,
+                              resource=plans.Resource.CHATBOT_MESSAGES_PER_MONTH)
+    return ChatStats(
+        business_id=business_id, bot_id=bot_id, days=days, start=start, end=end,
+        timezone=timezone, conversations=sum(by_stage.values()), active=int(active or 0),
+        new_leads=int(new_leads or 0), customer_messages=int(customer_messages or 0),
+        answered_messages=int(answered_messages or 0), converted=total_converted,
+        handed_off=total_handed_off, stages=funnel(by_stage), messages_used=usage.used,
+        messages_limit=usage.limit)
