@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
         ask,
         businesses,
         canvas,
+        chatstats,
         common,
         dashboard,
         dream_buyer,
@@ -20,6 +21,7 @@ def get_routers() -> list[Router]:
         imports,
         insights,
         menu,
+        nurture,
         offers,
         onboarding,
         plan,
@@ -53,6 +55,8 @@ def get_routers() -> list[Router]:
         insights.router,
         strategy.router,
         reports.router,
+        nurture.router,
+        chatstats.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

@@ -62,8 +62,9 @@ class Export:
     conversations: int
 
 
-async def _check_conversation(session: AsyncSession, business_id: int,
-                              conversation_id: int) -> None:
+async def require_conversation(session: AsyncSession, *, business_id: int,
+                               conversation_id: int) -> None:
+    """NotFound unless the conversation belongs to the business."""
     found = await session.scalar(select(SalesConversation.id).where(
         SalesConversation.id == conversation_id,
         SalesConversation.business_id == business_id))
@@ -77,7 +78,8 @@ async def rows(session: AsyncSession, *, business_id: int, timezone: str,
                ) -> AsyncIterator[ExportRow]:
     """The messages, grouped by conversation and in order within each."""
     if conversation_id is not None:
-        await _check_conversation(session, business_id, conversation_id)
+        await require_conversation(session, business_id=business_id,
+                                   conversation_id=conversation_id)
     conv, msg = SalesConversation, SalesMessage
     where: list[ColumnElement[bool]] = [msg.business_id == business_id,
                                         conv.business_id == business_id]
