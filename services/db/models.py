@@ -993,3 +993,5 @@ class NurtureSend(Base):
     step_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_nurture_steps.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the lead magnet went out
+    # when the claim guard counted it against the message limit and wrote it to the transcript
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,10 +20,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import outbox
+from services import outbox, plans
 from services.db.base import utcnow
 from services.db.models import (
     Business,
@@ -34,8 +34,9 @@ from services.db.models import (
     Order,
     OutboxMessage,
     SalesConversation,
+    SalesMessage,
 )
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, LimitExceeded, NotFound
 from services.kpi import business_timezone
 from services.salesbot.nurture_texts import (
     DEFAULT_DELAYS,
@@ -51,6 +52,7 @@ SEND_HOUR = 10  # local time: late enough not to wake anyone, early enough to be
 MAX_STEPS = 10
 MAX_DELAY_DAYS = 90
 MAX_TEXT = 1000
+RECORD_BATCH = 1000
 PURCHASED_STAGES = ("purchase", "post_purchase")
 
 
@@ -307,7 +309,9 @@ async def stop(session: AsyncSession, conversation: SalesConversation,
 
 async def cancel_unqualified(session: AsyncSession, now: datetime) -> int:
     """The send-time check (an outbox claim guard): cancel due nurture steps whose
-    conversation no longer qualifies, or whose customer wrote after the steps were queued."""
+    conversation no longer qualifies, or whose customer wrote after the steps were queued;
+    then count the rest against the monthly message limit (cancelling what is past it) and
+    write them to the transcript. Returns how many were cancelled."""
     conv = SalesConversation
     stale = (
         select(NurtureSend.outbox_id)
@@ -318,8 +322,47 @@ async def cancel_unqualified(session: AsyncSession, now: datetime) -> int:
                or_(~and_(*_qualifies()),
                    conv.last_customer_at > NurtureSend.started_at,
                    NurtureSequence.enabled.is_(False))))
-    return await outbox.cancel(session, where=OutboxMessage.id.in_(stale),
-                               reason="nurture: no longer qualifies")
+    cancelled = await outbox.cancel(session, where=OutboxMessage.id.in_(stale),
+                                    reason="nurture: no longer qualifies")
+    return cancelled + await _record_due(session, now)
+
+
+async def _record_due(session: AsyncSession, now: datetime) -> int:
+    """Each due step once: one chatbot message of the plan's monthly limit (past the limit
+    it is cancelled: nurture is optional, unlike a reply) and a ``nurture`` transcript line.
+    Bounded by ``RECORD_BATCH`` per claim."""
+    rows = (await session.execute(
+        select(NurtureSend, OutboxMessage.payload)
+        .join(OutboxMessage, OutboxMessage.id == NurtureSend.outbox_id)
+        .where(OutboxMessage.status == outbox.PENDING, OutboxMessage.due_at <= now,
+               NurtureSend.recorded_at.is_(None))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(RECORD_BATCH))).all()
+    over: list[int] = []
+    full: set[int] = set()
+    for send, payload in rows:
+        if send.business_id not in full:
+            try:
+                await plans.consume(session, business_id=send.business_id,
+                                    resource=plans.Resource.CHATBOT_MESSAGES_PER_MONTH)
+            except LimitExceeded:
+                full.add(send.business_id)
+        if send.business_id in full:
+            over.append(send.outbox_id)
+            continue
+        send.recorded_at = now
+        session.add(SalesMessage(business_id=send.business_id,
+                                 conversation_id=send.conversation_id, author="bot",
+                                 text=html.unescape(str(payload.get("text", ""))),
+                                 source="nurture", created_at=now))
+        await session.execute(
+            update(SalesConversation).where(SalesConversation.id == send.conversation_id)
+            .values(messages_out=SalesConversation.messages_out + 1, last_reply_at=now)
+            .execution_options(synchronize_session=False))
+    await session.flush()
+    if not over:
+        return 0
+    return await outbox.cancel(session, where=OutboxMessage.id.in_(over),
+                               reason="nurture: monthly message limit reached")
 
 
 async def _requeue_step(session: AsyncSession, step: NurtureStep) -> None:

@@ -8,7 +8,7 @@ Definitions (docs/decisions.md):
 - *conversations* are those started in the period: conversion, hand-off and the funnel are
   rates of that cohort; *active* counts conversations with any message in the period;
 - *response rate*: customer messages of the period followed by a bot or operator message
-  in the same conversation, over all customer messages of the period;
+  (not a nurture follow-up) in the same conversation, over all customer messages of the period;
 - *converted*: the conversation reached the purchase stage or its lead has a paid order;
 - *drop-off*: a conversation at stage S reached every stage up to S and stopped at S.
 """
@@ -124,8 +124,10 @@ async def chat_stats(session: AsyncSession, *, business_id: int, days: int,
 
     # 2. messages of the period: active conversations and the response rate
     msg, reply = SalesMessage, aliased(SalesMessage)
+    # a nurture follow-up is not an answer to what the customer asked
     answered = exists().where(reply.conversation_id == msg.conversation_id,
-                              reply.id > msg.id, reply.author.in_(("bot", "operator")))
+                              reply.id > msg.id, reply.author.in_(("bot", "operator")),
+                              or_(reply.source.is_(None), reply.source != "nurture"))
     is_customer = msg.author == "customer"
     messages = select(func.count(distinct(msg.conversation_id)),
                       func.sum(case((is_customer, 1), else_=0)),

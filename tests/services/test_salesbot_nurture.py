@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import outbox
-from services.db.models import OutboxMessage
+from services import outbox, plans
+from services.db.models import OutboxMessage, SalesMessage
 from services.errors import InvalidInput, NotFound
 from services.salesbot import nurture
 from services.salesbot.nurture import StepView
@@ -161,3 +161,28 @@ async def test_owner_edits_follow_the_queue_and_stay_in_their_business(
     assert await _pending(session, business.id) == []
     conv2 = await make_conversation(session, bot, 78)
     assert await nurture.start(session, conv2, now=DELIVERED) == 0
+
+
+async def test_due_steps_count_against_the_limit_and_join_the_transcript(
+        session: AsyncSession) -> None:
+    business = await make_owner(session, 8105)
+    bot = await make_sales_bot(session, business.id)
+    first = await make_conversation(session, bot, 1, language="ru")
+    second = await make_conversation(session, bot, 2, language="ru")
+    for conv in (first, second):
+        await nurture.start(session, conv, now=DELIVERED)
+    resource = plans.Resource.CHATBOT_MESSAGES_PER_MONTH
+    await plans.consume(session, business_id=business.id, resource=resource, amount=999)
+
+    day1 = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+    assert await nurture.cancel_unqualified(session, day1) == 1  # the 1001st message
+    assert await nurture.cancel_unqualified(session, day1) == 0  # counted once
+    usage = await plans.usage(session, business_id=business.id, resource=resource)
+    assert usage.used == 1000
+    [line] = await session.scalars(select(SalesMessage).where(
+        SalesMessage.business_id == business.id))
+    assert (line.conversation_id, line.author, line.source) == (first.id, "bot", "nurture")
+    assert line.text.startswith("Здравствуйте!")
+    claimed = await outbox.claim_due(session, bot_ids=[bot.id], limit=10, now=day1,
+                                     guards=[nurture.cancel_unqualified])
+    assert [c.chat_id for c in claimed] == [1]
