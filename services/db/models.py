@@ -944,7 +944,13 @@ class SalesMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# --- Sales chatbot: Magic Lantern nurture (SPEC §3.9) --------------------------------------
+# --- Sales chatbot: Magic Lantern nurture, stats and exports (SPEC §3.9) -------------------
+
+
+# Stats and exports read a period of a business's conversations and messages by creation time.
+Index("ix_sales_conversations_business_created", SalesConversation.business_id,
+      SalesConversation.created_at)
+Index("ix_sales_messages_business_created", SalesMessage.business_id, SalesMessage.created_at)
 
 
 class NurtureSequence(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -139,7 +140,7 @@ async def export(session: AsyncSession, *, business_id: int, timezone: str,
 
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
@@ -154,14 +155,11 @@ async def export(session: AsyncSession, *, business_id: int, timezone: str,
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
-    wrap = Alignment(wrap_text=True, vertical="top")
     async for row in source:
         cells = _cells(row, labels)
-        out_cells = [_text_cell(ws, c) for c in cells[:6]]
-        out_cells[5].alignment = wrap
         time_cell = WriteOnlyCell(ws, value=row.time)
         time_cell.number_format = XLSX_TIME_FORMAT
-        ws.append([*out_cells, time_cell])
+        ws.append([*(_text_cell(ws, c) for c in cells[:6]), time_cell])
         count += 1
         seen.add(row.conversation_id)
     out = io.BytesIO()
@@ -170,6 +168,7 @@ async def export(session: AsyncSession, *, business_id: int, timezone: str,
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _no_formula(value: object) -> object:
@@ -180,15 +179,18 @@ def _no_formula(value: object) -> object:
 
 
 def _text_cell(ws: Any, value: object) -> Any:
-    """A cell that keeps a string as a string (openpyxl would make ``=…`` a formula), without
-    the control characters XLSX cannot hold."""
+    """A value XLSX can hold (control characters from a customer's message dropped) that
+    stays a string: openpyxl makes ``=…`` a formula, so those get a cell typed as text."""
+    if not isinstance(value, str):
+        return value
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    if not value.startswith("="):
+        return value
     from openpyxl.cell import WriteOnlyCell
 
-    if isinstance(value, str):
-        value = "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)
     cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
+    cell.data_type = "s"
     return cell
 
 

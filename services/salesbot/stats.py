@@ -1,7 +1,7 @@
 """Sales chatbot stats over a period (SPEC §3.9): conversations, new leads, response rate,
 conversion, hand-off rate, per-stage drop-off and messages used against the plan's monthly
-limit. Everything is counted by the database (three aggregate queries); nothing loops over
-rows in Python.
+limit. Everything is counted by the database (three aggregate queries, on the
+``(business_id, created_at)`` indexes); nothing loops over rows in Python.
 
 Definitions (docs/decisions.md):
 - the period is the last ``days`` local days of the business (today included);
@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from services import plans
 from services.db.base import utcnow
@@ -102,12 +101,15 @@ async def chat_stats(session: AsyncSession, *, business_id: int, days: int,
     if bot_id is not None:
         scope.append(conv.bot_id == bot_id)
 
-    # 1. the cohort started in the period, by the stage it is at now
-    paid_order = exists().where(Order.business_id == conv.business_id,
-                                Order.lead_id == conv.lead_id, Order.status == "paid")
+    # 1. the cohort started in the period, by the stage it is at now. The paid-order leads
+    # are one uncorrelated subquery (orders have no lead index; a per-row EXISTS would scan
+    # the business's orders once per conversation).
+    paid_leads = select(Order.lead_id).where(Order.business_id == business_id,
+                                             Order.status == "paid",
+                                             Order.lead_id.is_not(None))
     operator_reply = exists().where(SalesMessage.conversation_id == conv.id,
                                     SalesMessage.author == "operator")
-    converted = or_(conv.stage.in_(PURCHASED), paid_order)
+    converted = or_(conv.stage.in_(PURCHASED), conv.lead_id.in_(paid_leads))
     handed_off = or_(conv.handoff_at.is_not(None), conv.handoff != "none", operator_reply)
     cohort = await session.execute(
         select(conv.stage, func.count(),
@@ -122,29 +124,37 @@ async def chat_stats(session: AsyncSession, *, business_id: int, days: int,
         total_converted += int(n_converted or 0)
         total_handed_off += int(n_handed_off or 0)
 
-    # 2. messages of the period: active conversations and the response rate
-    msg, reply = SalesMessage, aliased(SalesMessage)
-    # a nurture follow-up is not an answer to what the customer asked
-    answered = exists().where(reply.conversation_id == msg.conversation_id,
-                              reply.id > msg.id, reply.author.in_(("bot", "operator")),
-                              or_(reply.source.is_(None), reply.source != "nurture"))
+    # 2. messages of the period: active conversations and the response rate. A customer
+    # message got an answer when its conversation has a later bot/operator message, i.e. its
+    # id is below the conversation's last answer (one grouped pass, not a lookup per message;
+    # a nurture follow-up is not an answer to what the customer asked).
+    msg = SalesMessage
+    answers = (select(msg.conversation_id.label("conversation_id"),
+                      func.max(msg.id).label("last_id"))
+               .where(msg.business_id == business_id, msg.created_at >= start,
+                      msg.author.in_(("bot", "operator")),
+                      or_(msg.source.is_(None), msg.source != "nurture"))
+               .group_by(msg.conversation_id).subquery())
     is_customer = msg.author == "customer"
-    messages = select(func.count(distinct(msg.conversation_id)),
-                      func.sum(case((is_customer, 1), else_=0)),
-                      func.sum(case((and_(is_customer, answered), 1), else_=0))
-                      ).where(msg.business_id == business_id, msg.created_at >= start,
-                              msg.created_at < end)
+    answered = and_(is_customer, msg.id < answers.c.last_id)
+    messages = (select(func.count(distinct(msg.conversation_id)),
+                       func.sum(case((is_customer, 1), else_=0)),
+                       func.sum(case((answered, 1), else_=0)))
+                .outerjoin(answers, answers.c.conversation_id == msg.conversation_id)
+                .where(msg.business_id == business_id, msg.created_at >= start,
+                       msg.created_at < end))
     if bot_id is not None:
         messages = messages.join(conv, conv.id == msg.conversation_id).where(
             conv.bot_id == bot_id)
     active, customer_messages, answered_messages = (await session.execute(messages)).one()
 
-    # 3. leads the chatbot captured in the period
+    # 3. leads the chatbot captured in the period (the period's leads as one IN list: a join
+    # let SQLite drive from leads and look up conversations, which have no lead index)
+    period_leads = select(Lead.id).where(Lead.business_id == business_id,
+                                         Lead.created_at >= start, Lead.created_at < end)
     new_leads = await session.scalar(
         select(func.count(distinct(conv.lead_id)))
-        .join(Lead, Lead.id == conv.lead_id)
-        .where(*scope, Lead.business_id == business_id, Lead.created_at >= start,
-               Lead.created_at < end))
+        .where(*scope, conv.lead_id.in_(period_leads)))
 
     usage = await plans.usage(session, business_id=business_id,
                               resource=plans.Resource.CHATBOT_MESSAGES_PER_MONTH)
