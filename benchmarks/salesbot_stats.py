@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.migrations import upgrade
@@ -124,6 +124,8 @@ async def main() -> None:
                           args.messages, 1)
     await _business(sm, f"salesbot-bench-other-{size}", OWNER + 1, args.conversations,
                     args.messages, 2)
+    async with engine.begin() as conn:  # fresh statistics, as autovacuum / a DBA would have
+        await conn.execute(text("ANALYZE"))
     print(f"database: {url.split(':', 1)[0]}; {args.conversations:,} conversations × "
           f"{args.messages} messages per business, 2 businesses "
           f"(ready in {time.perf_counter() - started:.1f} s)")

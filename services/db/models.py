@@ -951,6 +951,8 @@ class SalesMessage(Base):
 Index("ix_sales_conversations_business_created", SalesConversation.business_id,
       SalesConversation.created_at)
 Index("ix_sales_messages_business_created", SalesMessage.business_id, SalesMessage.created_at)
+# New leads and conversions go from a period's leads to their conversations.
+Index("ix_sales_conversations_lead", SalesConversation.lead_id)
 
 
 class NurtureSequence(Base):

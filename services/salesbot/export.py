@@ -1,11 +1,13 @@
 """Sales conversation exports (SPEC §3.9): one conversation's transcript, or every message
 of a period, as CSV or XLSX — one row per message with the conversation id, customer, stage,
-author, text and time in the business's time zone. Rows are read in keyset-paged chunks and
-the workbook is written in openpyxl's write-only mode, so a big period stays small in memory.
+author, text and time in the business's time zone. Rows are read in keyset-paged chunks, each
+written in a worker thread (the event loop keeps serving other updates), and the workbook is
+in openpyxl's write-only mode, so a big period stays small in memory.
 Headers and coded values (stage, author) arrive localized from the caller."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -13,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -78,6 +80,18 @@ async def rows(session: AsyncSession, *, business_id: int, timezone: str,
                end: datetime | None = None, bot_id: int | None = None
                ) -> AsyncIterator[ExportRow]:
     """The messages, grouped by conversation and in order within each."""
+    async for page in pages(session, business_id=business_id, timezone=timezone,
+                            conversation_id=conversation_id, start=start, end=end,
+                            bot_id=bot_id):
+        for row in page:
+            yield row
+
+
+async def pages(session: AsyncSession, *, business_id: int, timezone: str,
+                conversation_id: int | None = None, start: datetime | None = None,
+                end: datetime | None = None, bot_id: int | None = None
+                ) -> AsyncIterator[list[ExportRow]]:
+    """:func:`rows` a page (``CHUNK`` rows) at a time."""
     if conversation_id is not None:
         await require_conversation(session, business_id=business_id,
                                    conversation_id=conversation_id)
@@ -104,9 +118,10 @@ async def rows(session: AsyncSession, *, business_id: int, timezone: str,
             query = query.where(or_(msg.conversation_id > last[0],
                                     and_(msg.conversation_id == last[0], msg.id > last[1])))
         chunk = (await session.execute(query)).all()
-        for conv_id, _id, name, username, stage, author, text, created in chunk:
-            yield ExportRow(conv_id, name or "", username or "", stage,
-                            author, text or "", created.astimezone(tz).replace(tzinfo=None))
+        if chunk:
+            yield [ExportRow(conv_id, name or "", username or "", stage, author, text or "",
+                             created.astimezone(tz).replace(tzinfo=None))
+                   for conv_id, _id, name, username, stage, author, text, created in chunk]
         if len(chunk) < CHUNK:
             return
         last = (chunk[-1][0], chunk[-1][1])
@@ -121,50 +136,82 @@ async def export(session: AsyncSession, *, business_id: int, timezone: str,
                  labels: ExportLabels, fmt: ExportFormat, conversation_id: int | None = None,
                  start: datetime | None = None, end: datetime | None = None,
                  bot_id: int | None = None) -> Export:
-    """The messages as a CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX file."""
-    source = rows(session, business_id=business_id, timezone=timezone,
-                  conversation_id=conversation_id, start=start, end=end, bot_id=bot_id)
-    headers = [labels.headers.get(key, key) for key in COLUMNS]
-    count, seen = 0, set()
-    if fmt is ExportFormat.CSV:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(headers)
-        async for row in source:
-            cells = _cells(row, labels)
-            cells[-1] = row.time.strftime(CSV_TIME_FORMAT)
-            writer.writerow([_no_formula(c) for c in cells])
-            count += 1
-            seen.add(row.conversation_id)
-        return Export(buf.getvalue().encode("utf-8-sig"), count, len(seen))
+    """The messages as a CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX file. Each
+    page is written in a worker thread, so a big export never holds the event loop."""
+    writer: _Writer = _CsvWriter() if fmt is ExportFormat.CSV else _XlsxWriter(labels.sheet)
+    await asyncio.to_thread(writer.header, [labels.headers.get(key, key) for key in COLUMNS])
+    count, seen = 0, set[int]()
+    async for page in pages(session, business_id=business_id, timezone=timezone,
+                            conversation_id=conversation_id, start=start, end=end,
+                            bot_id=bot_id):
+        cells = [_cells(row, labels) for row in page]  # labels may need this task's locale
+        await asyncio.to_thread(writer.rows, cells)
+        count += len(page)
+        seen.update(row.conversation_id for row in page)
+    return Export(await asyncio.to_thread(writer.finish), count, len(seen))
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(labels.sheet[:31])
-    for i, key in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS[key]
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    async for row in source:
-        cells = _cells(row, labels)
-        time_cell = WriteOnlyCell(ws, value=row.time)
-        time_cell.number_format = XLSX_TIME_FORMAT
-        ws.append([*(_text_cell(ws, c) for c in cells[:6]), time_cell])
-        count += 1
-        seen.add(row.conversation_id)
-    out = io.BytesIO()
-    wb.save(out)
-    return Export(out.getvalue(), count, len(seen))
+class _Writer(Protocol):
+    def header(self, headers: list[str]) -> None: ...
+    def rows(self, rows: list[list[object]]) -> None: ...
+    def finish(self) -> bytes: ...
+
+
+class _CsvWriter:
+    def __init__(self) -> None:
+        self.buf = io.StringIO()
+        self.writer = csv.writer(self.buf)
+
+    def header(self, headers: list[str]) -> None:
+        self.writer.writerow(headers)
+
+    def rows(self, rows: list[list[object]]) -> None:
+        for cells in rows:
+            time_value = cells[-1]
+            assert isinstance(time_value, datetime)
+            self.writer.writerow([*(_no_formula(c) for c in cells[:-1]),
+                                  time_value.strftime(CSV_TIME_FORMAT)])
+
+    def finish(self) -> bytes:
+        return self.buf.getvalue().encode("utf-8-sig")
+
+
+class _XlsxWriter:
+    def __init__(self, sheet: str) -> None:
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+
+        self.wb = Workbook(write_only=True)
+        self.ws: Any = self.wb.create_sheet(sheet[:31])
+        for i, key in enumerate(COLUMNS, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = WIDTHS[key]
+        self.ws.freeze_panes = "A2"
+
+    def header(self, headers: list[str]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        bold = Font(bold=True)
+        cells = []
+        for text in headers:
+            cell = WriteOnlyCell(self.ws, value=text)
+            cell.font = bold
+            cells.append(cell)
+        self.ws.append(cells)
+
+    def rows(self, rows: list[list[object]]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        ws = self.ws
+        for cells in rows:
+            time_cell = WriteOnlyCell(ws, value=cells[-1])
+            time_cell.number_format = XLSX_TIME_FORMAT
+            ws.append([*(_text_cell(ws, c) for c in cells[:-1]), time_cell])
+
+    def finish(self) -> bytes:
+        out = io.BytesIO()
+        self.wb.save(out)
+        return out.getvalue()
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
