@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_conversations_business_created', ['business_id', 'created_at'], unique=False)
         batch_op.create_index('ix_sales_conversations_lead', ['lead_id'], unique=False)
 
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_lead', ['lead_id'], unique=False)
+
     with op.batch_alter_table('sales_messages', schema=None) as batch_op:
         batch_op.create_index('ix_sales_messages_business_created', ['business_id', 'created_at'], unique=False)
 
@@ -82,6 +85,9 @@ def downgrade() -> None:
     op.drop_table('sales_nurture_sequences')
     with op.batch_alter_table('sales_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_sales_messages_business_created')
+
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_lead')
 
     with op.batch_alter_table('sales_conversations', schema=None) as batch_op:
         batch_op.drop_index('ix_sales_conversations_lead')

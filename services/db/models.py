@@ -953,6 +953,8 @@ Index("ix_sales_conversations_business_created", SalesConversation.business_id,
 Index("ix_sales_messages_business_created", SalesMessage.business_id, SalesMessage.created_at)
 # New leads and conversions go from a period's leads to their conversations.
 Index("ix_sales_conversations_lead", SalesConversation.lead_id)
+# "Has this lead bought?" — asked by the nurture send-time check for each due step.
+Index("ix_orders_lead", Order.lead_id)
 
 
 class NurtureSequence(Base):
