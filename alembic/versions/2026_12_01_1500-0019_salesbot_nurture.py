@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('step_id', sa.Integer(), nullable=True),
     sa.Column('started_at', services.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reply_cutoff', services.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', services.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_sales_nurture_sends_business_id_businesses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['conversation_id'], ['sales_conversations.id'], name=op.f('fk_sales_nurture_sends_conversation_id_sales_conversations'), ondelete='CASCADE'),

@@ -1003,5 +1003,8 @@ class NurtureSend(Base):
     step_id: Mapped[int | None] = mapped_column(
         ForeignKey("sales_nurture_steps.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the lead magnet went out
+    # a customer message after this ends the run (a little after started_at, so the message
+    # that asked for the lead magnet, stamped later in the same update, does not count)
+    reply_cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
     # when the claim guard counted it against the message limit and wrote it to the transcript
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,6 +53,7 @@ MAX_STEPS = 10
 MAX_DELAY_DAYS = 90
 MAX_TEXT = 1000
 RECORD_BATCH = 1000
+REPLY_GRACE = timedelta(minutes=5)
 PURCHASED_STAGES = ("purchase", "post_purchase")
 
 
@@ -287,7 +288,7 @@ async def start(session: AsyncSession, conversation: SalesConversation, *,
             continue
         session.add(NurtureSend(outbox_id=outbox_id, business_id=business_id,
                                 conversation_id=conversation.id, step_id=step.id,
-                                started_at=moment))
+                                started_at=moment, reply_cutoff=moment + REPLY_GRACE))
         queued += 1
     await session.flush()
     return queued
@@ -320,7 +321,7 @@ async def cancel_unqualified(session: AsyncSession, now: datetime) -> int:
         .join(NurtureSequence, NurtureSequence.business_id == NurtureSend.business_id)
         .where(OutboxMessage.status == outbox.PENDING, OutboxMessage.due_at <= now,
                or_(~and_(*_qualifies()),
-                   conv.last_customer_at > NurtureSend.started_at,
+                   conv.last_customer_at > NurtureSend.reply_cutoff,
                    NurtureSequence.enabled.is_(False))))
     cancelled = await outbox.cancel(session, where=OutboxMessage.id.in_(stale),
                                     reason="nurture: no longer qualifies")

@@ -96,23 +96,26 @@ async def test_send_time_check_skips_leads_who_no_longer_qualify(
     bought = await make_conversation(session, bot, 2, stage="interest", lead=lead)
     replied = await make_conversation(session, bot, 3, stage="interest")
     handed = await make_conversation(session, bot, 4, stage="consideration")
-    for conv in (waiting, bought, replied, handed):
+    asked = await make_conversation(session, bot, 5, stage="interest")
+    for conv in (waiting, bought, replied, handed, asked):
         assert await nurture.start(session, conv, now=DELIVERED) == 3
     # events the engine saw without calling stop (the check must still catch them)
     await make_order(session, business.id, lead)
     replied.last_customer_at = DELIVERED + timedelta(hours=3)
     handed.handoff = "waiting"
+    # the message that asked for the lead magnet, stamped just after start: not a reply
+    asked.last_customer_at = DELIVERED + timedelta(seconds=30)
     await session.flush()
 
     day1 = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
     claimed = await outbox.claim_due(session, bot_ids=[bot.id], limit=100, now=day1,
                                      guards=[nurture.cancel_unqualified])
-    assert [c.chat_id for c in claimed] == [1]
+    assert [c.chat_id for c in claimed] == [1, 5]
     statuses = {chat: status for chat, status in await session.execute(
         select(OutboxMessage.chat_id, OutboxMessage.status)
         .where(OutboxMessage.due_at == day1))}
     assert statuses == {1: outbox.SENDING, 2: outbox.CANCELLED, 3: outbox.CANCELLED,
-                        4: outbox.CANCELLED}
+                        4: outbox.CANCELLED, 5: outbox.SENDING}
     # later steps wait for their own check; a purchase stage is caught too
     waiting.stage = "purchase"
     await session.flush()
