@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import plans
 from services.db.base import utcnow
-from services.db.models import Lead, Order, SalesConversation, SalesMessage
+from services.db.models import Lead, Order, SalesBot, SalesConversation, SalesMessage
+from services.errors import NotFound
 from services.kpi import business_timezone
 
 STAGES = ("awareness", "interest", "consideration", "intent", "purchase", "post_purchase")
@@ -165,3 +166,15 @@ async def chat_stats(session: AsyncSession, *, business_id: int, days: int,
         answered_messages=int(answered_messages or 0), converted=total_converted,
         handed_off=total_handed_off, stages=funnel(by_stage), messages_used=usage.used,
         messages_limit=usage.limit)
+
+
+async def find_bot(session: AsyncSession, *, business_id: int,
+                   username: str) -> tuple[int, str]:
+    """The id and username of the business's sales bot ``@username``, in any letter case
+    (NotFound for anyone else's)."""
+    name = username.strip().lstrip("@").lower()
+    found = (await session.execute(select(SalesBot.id, SalesBot.username).where(
+        SalesBot.business_id == business_id, func.lower(SalesBot.username) == name))).first()
+    if found is None:
+        raise NotFound(entity="sales_bot", username=name)
+    return int(found[0]), str(found[1])

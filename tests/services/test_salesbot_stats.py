@@ -47,6 +47,14 @@ def test_funnel_and_period_bounds() -> None:
     assert start == datetime(2026, 11, 23, 19, 0, tzinfo=UTC) and end == NOW  # 24th, 00:00
 
 
+def test_chatstats_arguments() -> None:
+    from handlers.owner.chatstats.texts import parse_args
+
+    assert parse_args(None) == (30, None) and parse_args(" 7 ") == (7, None)
+    assert parse_args("@shop_bot 90") == (90, "shop_bot") == parse_args("90 @shop_bot")
+    assert parse_args("12") is None and parse_args("week") is None and parse_args("@") is None
+
+
 @dataclass
 class Seeded:
     business_id: int

@@ -15,3 +15,4 @@ class ChatStatsCB(CallbackData, prefix="cs1"):
     fmt: ExportFormat
     days: int = 0
     conversation_id: int = 0
+    bot_id: int = 0  # 0: every bot of the business

@@ -11,8 +11,9 @@ def _row(action: ChatStatsAction, **fields: int) -> list[InlineKeyboardButton]:
         for text, fmt in ((_("⬇️ CSV"), ExportFormat.CSV), (_("⬇️ Excel"), ExportFormat.XLSX))]
 
 
-def stats_keyboard(days: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[_row(ChatStatsAction.EXPORT_ALL, days=days)])
+def stats_keyboard(days: int, bot_id: int = 0) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[_row(ChatStatsAction.EXPORT_ALL, days=days,
+                                                      bot_id=bot_id)])
 
 
 def conversation_keyboard(conversation_id: int) -> InlineKeyboardMarkup:

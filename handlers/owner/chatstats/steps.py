@@ -31,20 +31,26 @@ EXPORT = Permission.MANAGE_CHATBOT  # transcripts hold customers' personal data
 @router.message(Command("chatstats"), flags={"perm": VIEW})
 async def cmd_chatstats(message: Message, command: CommandObject, bot: Bot,
                         session: AsyncSession, business: Business, locale: str) -> None:
-    days = texts.parse_days(command.args)
-    if days is None:
+    parsed = texts.parse_args(command.args)
+    if parsed is None:
         await message.answer(texts.usage_text())
         return
+    days, username = parsed
+    bot_id = None
+    if username is not None:
+        bot_id, username = await stats.find_bot(session, business_id=business.id,
+                                                username=username)
     status = await message.answer(texts.preparing_text())
     async with ChatActionSender.upload_photo(bot=bot, chat_id=message.chat.id):
-        figures = await stats.chat_stats(session, business_id=business.id, days=days)
-        image = texts.image(figures, business.name, locale)  # needs this task's locale
+        figures = await stats.chat_stats(session, business_id=business.id, days=days,
+                                         bot_id=bot_id)
+        image = texts.image(figures, business.name, locale, username)  # this task's locale
         png = await asyncio.to_thread(render_chat_stats, image)
     with contextlib.suppress(TelegramBadRequest):
         await status.delete()
     await message.answer_photo(BufferedInputFile(png, filename=f"chatstats_{days}.png"),
-                               caption=texts.caption(figures, business.name, locale),
-                               reply_markup=keyboards.stats_keyboard(days))
+                               caption=texts.caption(figures, business.name, locale, username),
+                               reply_markup=keyboards.stats_keyboard(days, bot_id or 0))
 
 
 @router.message(Command("conversation"), flags={"perm": EXPORT})
@@ -81,7 +87,7 @@ async def on_export(callback: CallbackQuery, callback_data: ChatStatsCB, bot: Bo
             start, end = stats.period_bounds(days, timezone, utcnow())
         result = await export.export(
             session, business_id=business.id, timezone=timezone, labels=texts.export_labels(),
-            fmt=callback_data.fmt, start=start, end=end,
+            fmt=callback_data.fmt, start=start, end=end, bot_id=callback_data.bot_id or None,
             conversation_id=callback_data.conversation_id if one else None)
     name = texts.export_filename(ext=callback_data.fmt.value, days=0 if one else days,
                                  conversation_id=callback_data.conversation_id if one else 0)

@@ -20,17 +20,22 @@ DEFAULT_DAYS = 30
 SNIPPET = 160
 
 
-def parse_days(raw: str | None) -> int | None:
-    """``7``, ``30`` or ``90`` (nothing typed: 30); anything else is None."""
-    text = (raw or "").strip()
-    if not text:
-        return DEFAULT_DAYS
-    return int(text) if text.isdigit() and int(text) in PERIODS else None
+def parse_args(raw: str | None) -> tuple[int, str | None] | None:
+    """``[7|30|90] [@bot]`` in any order (no days: 30); anything else is None."""
+    days, bot = DEFAULT_DAYS, None
+    for word in (raw or "").split():
+        if word.startswith("@") and len(word) > 1 and bot is None:
+            bot = word[1:]
+        elif word.isdigit() and int(word) in PERIODS:
+            days = int(word)
+        else:
+            return None
+    return days, bot
 
 
 def usage_text() -> str:
     return _("Send <code>/chatstats</code> with 7, 30 or 90 days, for example "
-             "<code>/chatstats 7</code>.")
+             "<code>/chatstats 7</code>, and a bot's @username to see only that bot.")
 
 
 def preparing_text() -> str:
@@ -55,10 +60,12 @@ def period_text(stats: ChatStats, locale: str) -> str:
     return _("{start} – {end}").format(start=day(first, locale), end=day(last, locale))
 
 
-def caption(stats: ChatStats, business_name: str, locale: str) -> str:
+def caption(stats: ChatStats, business_name: str, locale: str,
+            bot_username: str | None = None) -> str:
+    scope = h(business_name) + (f" · @{h(bot_username)}" if bot_username else "")
     return "\n".join([
         _("🤖 <b>Sales chatbot — last {days} days</b>").format(days=stats.days),
-        h(business_name) + " · " + period_text(stats, locale), "",
+        scope + " · " + period_text(stats, locale), "",
         _("💬 Conversations started: {count} (active: {active})").format(
             count=number(stats.conversations, locale), active=number(stats.active, locale)),
         _("🎯 New leads: {count}").format(count=number(stats.new_leads, locale)),
@@ -69,7 +76,8 @@ def caption(stats: ChatStats, business_name: str, locale: str) -> str:
     ])
 
 
-def image(stats: ChatStats, business_name: str, locale: str) -> ChatStatsImage:
+def image(stats: ChatStats, business_name: str, locale: str,
+          bot_username: str | None = None) -> ChatStatsImage:
     def card(label: str, value: str) -> CardSpec:
         return CardSpec(label=label, value=value, change="", trend=None, tone=None)
 
@@ -81,7 +89,8 @@ def image(stats: ChatStats, business_name: str, locale: str) -> ChatStatsImage:
             for row in stats.stages]
     return ChatStatsImage(
         title=_("Sales chatbot — last {days} days").format(days=stats.days),
-        subtitle=business_name + " · " + period_text(stats, locale),
+        subtitle=business_name + (f" · @{bot_username}" if bot_username else "") + " · "
+        + period_text(stats, locale),
         cards=[card(_("Conversations"), number(stats.conversations, locale)),
                card(_("New leads"), number(stats.new_leads, locale)),
                card(_("Response rate"), _rate(stats.response_rate, locale)),

@@ -110,6 +110,12 @@ async def test_chatstats_image_exports_and_a_conversation(tg: Telegram, db: Data
     assert "Сообщений за месяц: 0 из 1" in photo.text
     assert photo.button_texts() == ["⬇️ CSV", "⬇️ Excel"]
     assert all("Считаю" not in m.text for m in user.history)  # the status was replaced
+    [one_bot] = [m for m in await user.send("/chatstats @Shop_Bot 30") if m.photo is not None]
+    assert "Shop · @shop_bot" in one_bot.text and "Начато диалогов: 2" in one_bot.text
+    [bot_doc] = [m for m in await user.press("⬇️ CSV", message=one_bot) if m.document]
+    assert "3 сообщ. из 2 диалогов." in bot_doc.text
+    [unknown] = await user.send("/chatstats @nobody_bot")
+    assert unknown.text.startswith("Не найдено")
 
     [doc] = [m for m in await user.press("⬇️ CSV", message=photo) if m.document]
     assert "upload_document" in user.chat_actions
