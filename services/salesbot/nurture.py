@@ -45,7 +45,7 @@ from services.salesbot.nurture_texts import (
 )
 from services.users import DEFAULT_LANGUAGE
 
-StopReason = Literal["reply", "purchase", "stop", "handoff", "blocked", "disabled", "edited"]
+StopReason = Literal["reply", "purchase", "stop", "handoff", "blocked"]
 
 KIND = "nurture"
 SEND_HOUR = 10  # local time: late enough not to wake anyone, early enough to be read today
