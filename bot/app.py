@@ -264,8 +264,10 @@ async def build_owner_dispatcher(app: App) -> Dispatcher:
 def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
     """The outbox sender for these bots (the owner bot first), with broadcast progress."""
     from handlers.admin.broadcast import BroadcastProgress
+    from services.salesbot import nurture
 
     owner_id = next(iter(bots))
     return OutboxSender(app.sessionmaker, bots, rate=app.settings.outbox_rate,
                         users_bot_id=owner_id,
-                        tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)])
+                        tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)],
+                        guards=[nurture.cancel_unqualified])

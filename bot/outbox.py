@@ -122,6 +122,7 @@ class OutboxSender:
         tickers: Sequence[Ticker] = (),
         tick_interval: float = 3.0,
         stale_after: timedelta = timedelta(minutes=2),
+        guards: Sequence[outbox.ClaimGuard] = (),
     ) -> None:
         self.sessionmaker = sessionmaker
         self.bots = bots  # may grow while running (business bots connected later)
@@ -135,6 +136,7 @@ class OutboxSender:
         self.tickers = list(tickers)
         self.tick_interval = tick_interval
         self.stale_after = stale_after
+        self.guards = list(guards)
         self.batch_size = max(50, min(1000, int(rate * 2)))
         self.bucket = TokenBucket(rate)
         self._slots = asyncio.Semaphore(concurrency)
@@ -200,7 +202,7 @@ class OutboxSender:
     async def _claim(self) -> list[Claimed]:
         async with self.sessionmaker.begin() as session:
             claimed = await outbox.claim_due(session, bot_ids=list(self.bots),
-                                             limit=self.batch_size)
+                                             limit=self.batch_size, guards=self.guards)
         now = time.monotonic()
         for item in claimed:
             key = (item.bot_id, item.chat_id)

@@ -12,12 +12,12 @@ Texts are final (localized, HTML) when queued.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,7 +91,22 @@ PENDING = "pending"
 SENT = "sent"
 BLOCKED = "blocked"
 FAILED = "failed"
+CANCELLED = "cancelled"  # withdrawn before sending (e.g. a nurture step the lead no longer needs)
 INTERRUPTED = "interrupted: delivery unknown"
+
+# Runs in the claiming transaction just before due rows are taken, to cancel rows that must
+# no longer go out (the nurture send-time check); returns how many it cancelled.
+ClaimGuard = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+async def cancel(session: AsyncSession, *, where: ColumnElement[bool],
+                 reason: str | None = None) -> int:
+    """Cancel the still-pending messages matching ``where``; returns how many."""
+    result = await session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == PENDING, where)
+        .values(status=CANCELLED, error=reason)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +135,14 @@ class Outcome:
 
 async def claim_due(
     session: AsyncSession, *, bot_ids: Iterable[int], limit: int, now: datetime | None = None,
+    guards: Sequence[ClaimGuard] = (),
 ) -> list[Claimed]:
     """Take up to ``limit`` due pending messages for these bots (oldest first) and mark them
-    ``sending``; on PostgreSQL rows locked by another sender are skipped."""
+    ``sending``; on PostgreSQL rows locked by another sender are skipped. ``guards`` first
+    cancel due rows that must no longer be sent."""
     moment = now or utcnow()
+    for guard in guards:
+        await guard(session, moment)
     ids = list(await session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == PENDING, OutboxMessage.due_at <= moment,

@@ -12,6 +12,7 @@ def get_routers() -> list[Router]:
         ask,
         businesses,
         canvas,
+        chatstats,
         common,
         competitors,
         dashboard,
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
         integrations,
         knowledge,
         menu,
+        nurture,
         offers,
         onboarding,
         plan,
@@ -61,6 +63,8 @@ def get_routers() -> list[Router]:
         reports.router,
         integrations.router,
         amocrm.router,
+        nurture.router,
+        chatstats.router,
         common.fallback_router,  # last: what nobody else took
     ]
     return [detached(r) for r in routers]

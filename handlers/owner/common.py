@@ -39,6 +39,8 @@ def help_text() -> str:
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),
+        _("/nurture — the sales chatbot's follow-ups for leads; /chatstats 30 — chatbot stats "
+          "with CSV and Excel exports; /conversation 12 — one conversation"),
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),

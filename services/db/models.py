@@ -1372,3 +1372,69 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Sales chatbot: Magic Lantern nurture, stats and exports (SPEC §3.9) -------------------
+
+
+# Stats and exports read a period of a business's conversations and messages by creation time.
+Index("ix_sales_conversations_business_created", SalesConversation.business_id,
+      SalesConversation.created_at)
+Index("ix_sales_messages_business_created", SalesMessage.business_id, SalesMessage.created_at)
+# New leads and conversions go from a period's leads to their conversations.
+Index("ix_sales_conversations_lead", SalesConversation.lead_id)
+# "Has this lead bought?" — asked by the nurture send-time check for each due step.
+Index("ix_orders_lead", Order.lead_id)
+
+
+class NurtureSequence(Base):
+    """Whether a business's nurture sequence runs; its steps are ``NurtureStep`` rows (the
+    defaults are created on first use)."""
+
+    __tablename__ = "sales_nurture_sequences"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NurtureStep(Base):
+    """One follow-up: sent ``delay_days`` after the lead magnet was delivered. ``text`` NULL
+    means the default text ``default_index`` in the customer's language; once the owner writes
+    a text it is sent as written."""
+
+    __tablename__ = "sales_nurture_steps"
+    __table_args__ = (Index("ix_sales_nurture_steps_business_delay", "business_id",
+                            "delay_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    delay_days: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    default_index: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NurtureSend(Base):
+    """Links a queued nurture outbox message to its conversation and step, so a stop, an owner
+    edit or the send-time check finds the pending ones without parsing dedup keys."""
+
+    __tablename__ = "sales_nurture_sends"
+    __table_args__ = (Index("ix_sales_nurture_sends_business_step", "business_id", "step_id"),)
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_conversations.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales_nurture_steps.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the lead magnet went out
+    # a customer message after this ends the run (a little after started_at, so the message
+    # that asked for the lead magnet, stamped later in the same update, does not count)
+    reply_cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
+    # when the claim guard counted it against the message limit and wrote it to the transcript
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
