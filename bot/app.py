@@ -78,9 +78,11 @@ class App:
         return box
 
     async def close(self) -> None:
-        integrations = self.extras.pop("integrations", None)  # bot.integrations.runtime
-        if integrations is not None:
-            await integrations.close()
+        # HTTP clients built on first use: bot.integrations.runtime, the t.me preview client
+        for key in ("integrations", "competitor_preview_client"):
+            client = self.extras.pop(key, None)
+            if client is not None:
+                await client.close()
         await self.ai.close()
         limiter = self.extras.get("admin_limiter")
         if isinstance(limiter, RedisRateLimiter):

@@ -16,16 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, plans
 from services.billing.invoices import Cycle, InvoiceStatus, InvoiceView, view
+from services.competitors import sync as competitor_sync
 from services.db.base import utcnow
 from services.db.models import (
     AIMessage,
+    AmoSyncLog,
     Business,
     ChannelSnapshot,
     DailyStat,
+    IntegrationDaily,
+    IntegrationSyncRun,
     Invoice,
     Lead,
     Order,
     OutboxMessage,
+    SalesMessage,
     SpendEntry,
     Subscription,
     UsageCounter,
@@ -254,9 +259,23 @@ async def purge_expired_data(session: AsyncSession, *,
             "outbox_messages": delete(OutboxMessage).where(
                 OutboxMessage.business_id == business_id, OutboxMessage.status != "pending",
                 OutboxMessage.created_at < cutoff),
+            "sales_messages": delete(SalesMessage).where(
+                SalesMessage.business_id == business_id, SalesMessage.created_at < cutoff),
+            "integration_daily": delete(IntegrationDaily).where(
+                IntegrationDaily.business_id == business_id,
+                IntegrationDaily.day < cutoff.date()),
+            "integration_sync_runs": delete(IntegrationSyncRun).where(
+                IntegrationSyncRun.business_id == business_id,
+                IntegrationSyncRun.started_at < cutoff),
+            "amocrm_sync_log": delete(AmoSyncLog).where(
+                AmoSyncLog.business_id == business_id, AmoSyncLog.at < cutoff),
         }
         for table, statement in statements.items():
             result = await session.execute(statement.execution_options(
                 synchronize_session=False))
             removed[table] = removed.get(table, 0) + int(result.rowcount)  # type: ignore[attr-defined]
+        competitor_history = await competitor_sync.purge_before(
+            session, business_id=business_id, before=cutoff)
+        for table, count in competitor_history.items():
+            removed[table] = removed.get(table, 0) + count
     return removed

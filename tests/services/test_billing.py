@@ -12,9 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import make_i18n
 from bot.scheduler import trial_reminders
-from services import plans
+from services import competitors, plans
 from services.billing import coupons, invoices, subscriptions, telegram
-from services.db.models import AuditLog, DailyStat, Invoice, OutboxMessage, Subscription
+from services.db.models import (
+    AmoSyncLog,
+    AuditLog,
+    DailyStat,
+    Invoice,
+    OutboxMessage,
+    PublicChannel,
+    PublicChannelSnapshot,
+    PublicPost,
+    SalesBot,
+    SalesConversation,
+    SalesMessage,
+    Subscription,
+)
 from services.errors import Conflict, InvalidInput, SubscriptionInactive
 from tests.conftest import Database
 from tests.factories import make_owner
@@ -236,3 +249,37 @@ async def test_retention_purge_keeps_what_the_plan_keeps(session: AsyncSession) 
     assert left == {today - timedelta(days=10), today - timedelta(days=89)}
     assert isinstance(next(iter(left)), date)
     assert await session.scalar(select(func.count()).select_from(Invoice)) == 0
+
+
+async def test_retention_purge_reaches_competitor_chatbot_and_sync_history(
+        session: AsyncSession) -> None:
+    business = await make_owner(session, OWNER)  # Starter: 90 days
+    rival = (await competitors.create_competitor(session, business_id=business.id,
+                                                 name="Rival", telegram="rival_shop")).competitor
+    channel_id = await session.scalar(select(PublicChannel.id).where(
+        PublicChannel.competitor_id == rival.id))
+    bot = SalesBot(id=555, business_id=business.id, username="shop_bot",
+                   token_encrypted="x", secret_encrypted="y")
+    session.add(bot)
+    await session.flush()
+    conversation = SalesConversation(business_id=business.id, bot_id=bot.id,
+                                     customer_chat_id=42)
+    session.add(conversation)
+    await session.flush()
+    for age in (10, 120):
+        at = NOW - timedelta(days=age)
+        session.add(PublicChannelSnapshot(business_id=business.id, channel_id=channel_id,
+                                          taken_at=at, subscribers=100 + age))
+        session.add(PublicPost(business_id=business.id, channel_id=channel_id, post_id=age,
+                               posted_at=at, text="post", first_seen_at=at, updated_at=at))
+        session.add(SalesMessage(business_id=business.id, conversation_id=conversation.id,
+                                 author="customer", text="salom", created_at=at))
+        session.add(AmoSyncLog(business_id=business.id, at=at, direction="out",
+                               entity="lead", action="created"))
+    await session.flush()
+    removed = await subscriptions.purge_expired_data(session, now=NOW)
+    assert (removed["public_channel_snapshots"], removed["public_posts"],
+            removed["sales_messages"], removed["amocrm_sync_log"]) == (1, 1, 1, 1)
+    assert set(await session.scalars(select(PublicPost.post_id))) == {10}
+    assert set(await session.scalars(select(PublicChannelSnapshot.subscribers))) == {110}
+    assert await session.scalar(select(func.count()).select_from(SalesMessage)) == 1
