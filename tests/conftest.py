@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +26,7 @@ from bot.migrations import upgrade
 from services import plans
 from services.db.base import Base
 from services.db.session import make_engine, make_sessionmaker
+from tests.fakes.anthropic import FakeAnthropic
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -165,3 +167,28 @@ async def running_owner_bot(settings: Settings, emulator: Any = None) -> AsyncIt
 async def tg(settings: Settings) -> AsyncIterator[Telegram]:
     async with running_owner_bot(settings) as telegram:
         yield telegram
+
+
+# --- the fake Claude server and an owner bot that uses it ---------------------------------
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    """A local server speaking the Anthropic Messages API (SSE included) for key ``sk-test``."""
+    async with FakeAnthropic("sk-test") as server:
+        yield server
+
+
+def with_key(settings: Settings, fake: FakeAnthropic, budget: float = 3.0) -> Settings:
+    """``settings`` with the AI gateway pointed at the fake Claude server."""
+    return settings.model_copy(update={
+        "anthropic_api_key": SecretStr("sk-test"), "anthropic_base_url": fake.base_url,
+        "ai_time_budget_seconds": budget, "ai_max_retries": 0})
+
+
+@pytest_asyncio.fixture
+async def ai_tg(settings: Settings, fake: FakeAnthropic) -> AsyncIterator[Telegram]:
+    """The owner bot with Claude configured (the fake server)."""
+    async with running_owner_bot(with_key(settings, fake)) as telegram:
+        yield telegram
+        await telegram.app.ai.close()

@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest_asyncio
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
 from services.db.models import AIMessage, Business
-from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot
+from tests.conftest import OWNER_TOKEN, Database, Telegram, running_owner_bot, with_key
 from tests.factories import make_owner
 from tests.fakes.anthropic import FakeAnthropic, Hang, Reply
 
 OFFLINE = "⚙️ Offline answer — built from rules and templates, no AI key in use."
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic("sk-test") as server:
-        yield server
-
-
-def with_key(settings: Settings, fake: FakeAnthropic, budget: float = 3.0) -> Settings:
-    return settings.model_copy(update={
-        "anthropic_api_key": "sk-test", "anthropic_base_url": fake.base_url,
-        "ai_time_budget_seconds": budget, "ai_max_retries": 0})
-
-
-@pytest_asyncio.fixture
-async def ai_tg(settings: Settings, fake: FakeAnthropic) -> AsyncIterator[Telegram]:
-    from pydantic import SecretStr
-
-    configured = with_key(settings, fake)
-    configured = configured.model_copy(update={"anthropic_api_key": SecretStr("sk-test")})
-    async with running_owner_bot(configured) as telegram:
-        yield telegram
-        await telegram.app.ai.close()
 
 
 async def _messages(db: Database, business_id: int) -> list[tuple[str, str, str | None]]:

@@ -22,7 +22,6 @@ from services import competitors as competitors_service
 from services import marketing
 from services.db.base import utcnow
 from services.db.models import CompetitorSyncRun, OutboxMessage
-from tests.bot.owner.test_ask import ai_tg, fake  # noqa: F401  (fixtures)
 from tests.conftest import OWNER_TOKEN, Database, Telegram
 from tests.factories import make_owner
 from tests.fakes.anthropic import Fail, FakeAnthropic, Reply
@@ -281,7 +280,7 @@ def test_alert_texts_in_uzbek_and_russian() -> None:
 
 
 async def test_swot_drafted_by_the_model_and_rules_when_it_fails(
-        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:  # noqa: F811
+        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 9306)
         await competitors_service.create_competitor(s, business_id=business.id,

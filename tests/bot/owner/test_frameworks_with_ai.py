@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from services import dream_buyer, offers
-from tests.bot.owner.test_ask import ai_tg, fake, with_key  # noqa: F401  (fixtures)
 from tests.conftest import Database, Telegram
 from tests.factories import make_owner
 from tests.fakes.anthropic import Fail, FakeAnthropic, Malformed, Reply
@@ -29,7 +28,7 @@ async def _avatar(db: Database, user_id: int, language: str = "en") -> int:
 
 
 async def test_dream_buyer_persona_from_the_model_then_a_failure(
-        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:  # noqa: F811
+        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:
     await _avatar(db, 9201)
     generated = {"persona": "Olga, 29, an analyst who hates queues.",
                  "content_ideas": [f"Idea {n}" for n in range(1, 6)],
@@ -49,7 +48,7 @@ async def test_dream_buyer_persona_from_the_model_then_a_failure(
 
 
 async def test_lead_magnet_drafted_by_the_model_in_russian(
-        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:  # noqa: F811
+        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:
     async with db.sessionmaker() as s:
         await make_owner(s, 9202, name="Kofe Uy", language="ru")
     draft = {"title": "Чек-лист: 7 ошибок при выборе зёрен",
@@ -67,7 +66,7 @@ async def test_lead_magnet_drafted_by_the_model_in_russian(
 
 
 async def test_godfather_wording_from_the_model_and_when_it_breaks(
-        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:  # noqa: F811
+        ai_tg: Telegram, db: Database, fake: FakeAnthropic) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 9203)
         offer = await offers.create_offer(s, business_id=business.id, name="Morning Pass",
