@@ -83,17 +83,45 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         await admin_engine.dispose()
 
 
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
+# One statement that names the tables holding rows: emptying only those keeps the per-test
+# reset cheap however many tables the schema grows (a TRUNCATE of every table cost ~0.3 s).
+DIRTY_TABLES = " UNION ALL ".join(
+    f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in TABLES)
+_SEQUENCES: dict[str, dict[str, list[str]]] = {}
+
+
+async def _pg_sequences(conn: Any, url: str) -> dict[str, list[str]]:
+    """Each table's own sequences (serial and identity columns), read once per database."""
+    if url not in _SEQUENCES:
+        rows = await conn.execute(text(
+            "SELECT t.relname, s.relname FROM pg_class s "
+            "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S'"))
+        found: dict[str, list[str]] = {}
+        for table, sequence in rows:
+            found.setdefault(table, []).append(sequence)
+        _SEQUENCES[url] = found
+    return _SEQUENCES[url]
+
+
 @pytest_asyncio.fixture
 async def db(database: Database) -> AsyncIterator[Database]:
-    """The session database, emptied and re-seeded with the plans before each test."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    """The session database, emptied and re-seeded with the plans before each test: the
+    tables that hold rows are emptied with foreign keys off, and their ids start again at 1."""
     async with database.engine.begin() as conn:
+        dirty = list(await conn.scalars(text(DIRTY_TABLES)))
         if database.backend == "postgresql":
-            await conn.execute(text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            sequences = await _pg_sequences(conn, database.url)
+            if dirty:
+                await conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in dirty:
+                await conn.execute(text(f'DELETE FROM "{table}"'))
+                for sequence in sequences.get(table, []):
+                    await conn.execute(text(f"SELECT setval('\"{sequence}\"', 1, false)"))
         else:
             await conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
+            for table in dirty:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
             await conn.execute(text("PRAGMA foreign_keys=ON"))
     async with database.sessionmaker.begin() as session:
