@@ -5,11 +5,25 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import canvas, dream_buyer, goals, marketing, offers, profile, sales, users
+from services import (
+    canvas,
+    competitors,
+    dream_buyer,
+    goals,
+    marketing,
+    offers,
+    profile,
+    sales,
+    users,
+)
+from services.competitors import sync as competitor_sync
+from services.competitors.telegram_preview import ChannelPreview, PreviewPost
 from services.db.base import utcnow
-from services.db.models import Business
+from services.db.models import Business, PublicChannel
+from services.salesbot import knowledge
 
 DEMO_USER_ID = 700_000_001
 
@@ -76,6 +90,8 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
                             deadline=deadline)
     await _seed_frameworks(session, business.id)
     await _seed_history(session, business.id)
+    await _seed_knowledge(session, business.id)
+    await _seed_competitors(session, business.id)
     return business
 
 
@@ -145,3 +161,56 @@ async def _seed_frameworks(session: AsyncSession, business_id: int) -> None:
     await offers.set_guarantee(session, business_id=business_id, offer_id=offer.id,
                                kind="unconditional",
                                text="Not happy in 30 days? Your money back, no questions.")
+
+
+DEMO_PRODUCTS = (("Latte", 28_000, "Double espresso with steamed milk, 350 ml"),
+                 ("Cappuccino", 26_000, "Espresso, milk and a thick foam, 300 ml"),
+                 ("Morning Pass", 390_000, "20 coffees a month, pre-ordered in the bot"),
+                 ("Croissant", 18_000, "Baked every morning at 7:00"))
+DEMO_ANSWERS = (
+    ("delivery", "Do you deliver to offices?",
+     "Yes: offices in Chilonzor and Yunusobod, from 5 cups, within 40 minutes. Free."),
+    ("payment", "How can I pay?", "Click, Payme, a card or cash at the counter."),
+    ("faq", "What time do you open?", "Every day from 7:30 to 22:00."),
+)
+
+
+async def _seed_knowledge(session: AsyncSession, business_id: int) -> None:
+    """What the sales chatbot answers from: products with prices, delivery, payment, hours."""
+    for name, price, description in DEMO_PRODUCTS:
+        await knowledge.add_product(session, business_id=business_id, name=name, price=price,
+                                    description=description)
+    for kind, question, answer in DEMO_ANSWERS:
+        await knowledge.add_entry(session, business_id=business_id, kind=kind,
+                                  question=question, answer=answer)
+
+
+DEMO_RIVALS = (
+    # name, channel, subscribers five weeks ago, weekly growth, their posts
+    ("Coffee Point", "coffeepoint_tash", 4_200, 0.02,
+     ("Latte — 27 000 so'm", "Ertalabki kofe 8:00 gacha", "Latte — 30 000 so'm")),
+    ("Black Bean", "blackbean_uz", 2_600, 0.12,
+     ("Nonushta seti — 45 000 so'm", "🔥 AKSIYA! Juma kuni ikkinchi kofe -50%",
+      "Yangi: matcha latte")),
+)
+
+
+async def _seed_competitors(session: AsyncSession, business_id: int) -> None:
+    """Two rivals with five weekly readings of their channels, stored through the same sync
+    code the hourly job uses, so /competitors shows trends and detected activity."""
+    now = utcnow()
+    for name, channel, start, growth, texts in DEMO_RIVALS:
+        rival = (await competitors.create_competitor(session, business_id=business_id,
+                                                     name=name, telegram=channel)).competitor
+        channel_id = await session.scalar(select(PublicChannel.id).where(
+            PublicChannel.business_id == business_id, PublicChannel.competitor_id == rival.id))
+        assert channel_id is not None
+        posts: list[PreviewPost] = []
+        for week in range(5):
+            at = now - timedelta(days=7 * (4 - week) + 1)
+            text = texts[week - 2] if week >= 2 else f"{name}: bugungi menyu"
+            posts.append(PreviewPost(100 + week, at, text, 900 + 40 * week))
+            preview = ChannelPreview(channel, name, int(start * (1 + growth) ** week),
+                                     list(posts))
+            await competitor_sync.apply_preview(session, business_id=business_id,
+                                                channel_id=channel_id, preview=preview, now=at)
