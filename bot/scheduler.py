@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
+from bot.checkin_jobs import queue_due_checkins
 from bot.insight_jobs import evaluate_tick
 from bot.report_jobs import queue_due_reports
 from services import maintenance
@@ -87,5 +88,12 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     # every business's 09:00 falls in some 5-minute tick; a missed tick catches up later
     scheduler.add_job(reports_job, "interval", minutes=5, id="scheduled_reports",
+                      max_instances=1, coalesce=True)
+
+    async def checkins_job() -> None:
+        log.info("queued %d weekly check-in messages", await queue_due_checkins(app))
+
+    # Monday 09:00 business-local, checked like the reports (a missed tick catches up)
+    scheduler.add_job(checkins_job, "interval", minutes=5, id="strategy_checkins",
                       max_instances=1, coalesce=True)
     return scheduler
