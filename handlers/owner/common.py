@@ -34,7 +34,7 @@ def help_text() -> str:
         _("/dashboard — dashboard, /kpi cac — one KPI, /assumptions — CLV inputs"),
         _("/insights — alerts, /strategy — monthly plan, /diagnostics — score and action plan"),
         _("/report weekly — a report with 📄 PDF and 📊 Excel; /report settings — scheduled "
-          "reports"),
+          "reports and the Monday strategy check-in"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),

@@ -38,11 +38,12 @@ for _name, _words in {
     KpiName.LEAD_CONVERSION: "cr conversion конверсия konversiya lead_conversion",
     KpiName.ENGAGEMENT: "er engagement вовлеченность вовлечённость faollik фаоллик",
     KpiName.CPL: "cpl стоимость_лида lid_narxi лид_нархи",
-    KpiName.REVENUE: "revenue выручка tushum тушум daromad",
-    KpiName.LEADS: "leads лиды lidlar лидлар",
-    KpiName.ORDERS: "orders заказы buyurtmalar буюртмалар",
-    KpiName.SPEND: "spend расходы xarajat харажат",
-    KpiName.NEW_CUSTOMERS: "customers new_customers клиенты mijozlar мижозлар",
+    KpiName.REVENUE: "revenue выручка доход tushum тушум daromad даромад",
+    KpiName.LEADS: "leads лиды заявки lidlar лидлар",
+    KpiName.ORDERS: "orders заказы buyurtmalar буюртмалар sotuvlar сотувлар",
+    KpiName.SPEND: "spend расходы затраты xarajat xarajatlar харажат харажатлар sarf сарф",
+    KpiName.NEW_CUSTOMERS: ("customers new_customers клиенты новые_клиенты mijozlar "
+                            "yangi_mijozlar мижозлар янги_мижозлар"),
 }.items():
     for _word in _words.split():
         KPI_ALIASES[_word] = _name
