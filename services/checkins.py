@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +40,11 @@ class DueCheckin:
 def due_week(now: datetime, timezone: str) -> tuple[str, str] | None:
     """(month, ISO week) when it is Monday after 09:00 in ``timezone``, else None; a missed
     tick catches up later that Monday, never on Tuesday."""
-    local = now.astimezone(ZoneInfo(timezone))
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):  # a broken setting must not stop the job
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    local = now.astimezone(zone)
     if local.weekday() != 0 or local.time() < SEND_AT:
         return None
     year, week, _ = local.date().isocalendar()

@@ -1,5 +1,6 @@
 """The KPI engine (SPEC §3.3, §3.4, §3.8): periods, formulas and bands, scores, the dashboard."""
 
+from services.aggregates import business_timezone
 from services.kpi.formulas import Change, Tone, change
 from services.kpi.periods import Period, PeriodKind, make_period
 from services.kpi.scoring import (
@@ -28,7 +29,6 @@ from services.kpi.service import (
     KpiResult,
     Power4Split,
     Totals,
-    business_timezone,
     dashboard,
     get_assumptions,
     kpi,

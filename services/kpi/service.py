@@ -27,8 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import aggregates
 from services import goals as goals_service
+from services.aggregates import business_timezone  # the one reader (cached per session)
 from services.db.models import (
     AnalyticsSettings,
     Business,
@@ -276,11 +276,6 @@ async def set_assumption(session: AsyncSession, *, business_id: int, name: str, 
 
 
 # ------------------------------------------------------------------------------ periods
-
-
-async def business_timezone(session: AsyncSession, *, business_id: int) -> str:
-    """The reporting time zone (``services.aggregates.business_timezone``, cached per session)."""
-    return await aggregates.business_timezone(session, business_id=business_id)
 
 
 async def period_for(session: AsyncSession, *, business_id: int, kind: PeriodKind | str,
