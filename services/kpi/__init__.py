@@ -19,6 +19,7 @@ from services.kpi.service import (
     ASSUMPTION_FIELDS,
     Assumptions,
     ChannelRow,
+    ChatbotStats,
     ChurnResult,
     ClvEstimate,
     ClvSource,
@@ -39,7 +40,8 @@ from services.kpi.service import (
 )
 
 __all__ = [
-    "ASSUMPTION_FIELDS", "Assumptions", "Change", "ChannelRow", "ChurnResult", "ClvEstimate",
+    "ASSUMPTION_FIELDS", "Assumptions", "Change", "ChannelRow", "ChatbotStats", "ChurnResult",
+    "ClvEstimate",
     "ClvSource", "Dashboard", "DayPoint", "FunnelStep", "HealthBand", "HealthScore", "KpiCard",
     "KpiName", "KpiResult", "LeadBand", "LeadScore", "Period", "PeriodKind", "Power4Split",
     "Segment", "Stage", "Tone", "Totals", "business_timezone", "change", "dashboard",

@@ -37,6 +37,7 @@ from services.db.models import (
     DailyStat,
     Lead,
     MarketingChannel,
+    SalesConversation,
 )
 from services.errors import InvalidInput, NotFound
 from services.goals import GoalView
@@ -177,6 +178,14 @@ class ChannelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatbotStats:
+    """The sales chatbot in the period: conversations with activity, and hand-offs asked."""
+
+    conversations: int = 0
+    handoffs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     business_id: int
     period: Period
@@ -191,6 +200,7 @@ class Dashboard:
     clv: ClvEstimate
     churn: ChurnResult
     health: HealthScore
+    chatbot: ChatbotStats = ChatbotStats()
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,10 +494,11 @@ def _engagement_arm(business_id: int, period: Period, tag: str) -> Select[*tuple
 
 async def _engagement_and_funnel(session: AsyncSession, business_id: int, period: Period,
                                  *, funnel_too: bool
-                                 ) -> tuple[list[float | None], list[FunnelStep]]:
+                                 ) -> tuple[list[float | None], list[FunnelStep], ChatbotStats]:
     """Engagement rate of the period and the previous one, and (``funnel_too``) the
-    period's leads per stage (index-only on ``ix_leads_business_day_stage``): one UNION ALL.
-    A lead counts for its stage; a won lead as a purchase."""
+    period's leads per stage (index-only on ``ix_leads_business_day_stage``) and the sales
+    chatbot's conversations: one UNION ALL. A lead counts for its stage; a won lead as a
+    purchase."""
     arms: list[Select[*tuple[Any, ...]]] = [_engagement_arm(business_id, period, "e0"),
                                _engagement_arm(business_id, period.previous, "e1")]
     if funnel_too:
@@ -496,14 +507,24 @@ async def _engagement_and_funnel(session: AsyncSession, business_id: int, period
                     .where(Lead.business_id == business_id, Lead.day >= period.start,
                            Lead.day <= period.end)
                     .group_by(stage))
+        start, end = period.start_utc(), period.end_utc()
+        handoff = case(((SalesConversation.handoff_at >= start)
+                        & (SalesConversation.handoff_at < end), 1), else_=0)
+        arms.append(select(literal("c"), cast(null(), String), func.count(), func.sum(handoff))
+                    .where(SalesConversation.business_id == business_id,
+                           SalesConversation.updated_at >= start,
+                           SalesConversation.updated_at < end))
     engagement: list[float | None] = [None, None]
     stages: dict[str, int] = {}
+    chatbot = ChatbotStats()
     for tag, key, a, b in await session.execute(union_all(*arms)):
         if tag == "f":
             stages[str(key)] = int(a)
+        elif tag == "c":
+            chatbot = ChatbotStats(int(a or 0), int(b or 0))
         else:
             engagement[int(tag[1])] = f.engagement_rate(a, b)
-    return engagement, funnel(stages) if funnel_too else []
+    return engagement, funnel(stages) if funnel_too else [], chatbot
 
 
 def _channel_rows(rows: list[tuple[int, str | None, str | None, Totals]],
@@ -560,6 +581,7 @@ class _State:
     engagement: float | None
     funnel: list[FunnelStep]
     channels: list[ChannelRow]
+    chatbot: ChatbotStats
 
 
 async def _compute(session: AsyncSession, business_id: int, period: Period,
@@ -576,8 +598,8 @@ async def _compute(session: AsyncSession, business_id: int, period: Period,
                                                     period if full else None)
     bounds = [_bounds(p.end, tz, window, base.first_day) for p in (period, prev)]
     customers, counts = await _customer_counts(session, business_id, bounds)
-    engagement, steps = await _engagement_and_funnel(session, business_id, period,
-                                                     funnel_too=full)
+    engagement, steps, chatbot = await _engagement_and_funnel(session, business_id, period,
+                                                              funnel_too=full)
     values: list[dict[KpiName, float | None]] = []
     clvs: list[ClvEstimate] = []
     churns: list[ChurnResult] = []
@@ -599,7 +621,7 @@ async def _compute(session: AsyncSession, business_id: int, period: Period,
     totals = _sum(daily, period.start, period.end)
     return _State(has_data, daily, totals, _sum(daily, prev.start, prev.end),
                   cards, clvs[0], churns[0], values[0][KpiName.ENGAGEMENT], steps,
-                  _channel_rows(channel_sums, totals))
+                  _channel_rows(channel_sums, totals), chatbot)
 
 
 async def dashboard(session: AsyncSession, *, business_id: int, period: Period,
@@ -619,7 +641,7 @@ async def dashboard(session: AsyncSession, *, business_id: int, period: Period,
     return Dashboard(
         business_id, period, s.has_data, s.totals, s.previous_totals, cards, series,
         s.funnel, s.channels, await goals_service.list_goals(session, business_id=business_id),
-        s.clv, s.churn, health)
+        s.clv, s.churn, health, s.chatbot)
 
 
 async def kpi(session: AsyncSession, *, business_id: int, name: KpiName | str, period: Period,

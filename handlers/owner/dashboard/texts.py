@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.formatting import day, money, number
 from bot.insight_texts import PRIORITY_ICON, render
@@ -218,6 +219,12 @@ def dashboard_caption(board: Dashboard, business_name: str, locale: str,
     if board.health.score is not None and board.health.band is not None:
         lines.append(_("❤️ Health score: {score}/100 — {band}").format(
             score=board.health.score, band=labels.health_band(board.health.band.value)))
+    if board.chatbot.conversations:
+        lines.append(ngettext("💬 Chatbot: {count} conversation, {handoffs} handed to a human",
+                              "💬 Chatbot: {count} conversations, {handoffs} handed to a human",
+                              board.chatbot.conversations).format(
+            count=number(board.chatbot.conversations, locale),
+            handoffs=number(board.chatbot.handoffs, locale)))
     note = clv_note(board.clv.source, board.clv.margin_assumed)
     if note and board.clv.source is not ClvSource.HISTORY:
         lines += ["", "<i>" + note + "</i>"]

@@ -157,6 +157,16 @@ async def test_menu_buttons_and_the_dashboards_top_insights(tg: Telegram, db: Da
             r.Finding(RuleKey.CHURN_HIGH, Priority.CRITICAL,
                       {"churn": 8.0, "lost": 8, "at_start": 100}),
         ])
+        from services.db.base import utcnow
+        from services.db.models import SalesBot, SalesConversation
+
+        s.add(SalesBot(id=7_000_011, business_id=business.id, username="cafe_bot",
+                       token_encrypted="x", secret_encrypted="y"))
+        await s.flush()
+        for chat in (1, 2):
+            s.add(SalesConversation(business_id=business.id, bot_id=7_000_011,
+                                    customer_chat_id=chat, handoff_at=utcnow() if chat == 1
+                                    else None))
         await s.commit()
     await _seed(db, business.id)
     user = tg.user(7611)
@@ -171,6 +181,7 @@ async def test_menu_buttons_and_the_dashboards_top_insights(tg: Telegram, db: Da
     assert "🟠 Your trial ends in 2 days" in top
     assert "Revenue grew" not in top  # only the three most urgent
     assert len(text) <= 1024
+    assert "💬 Chatbot: 2 conversations, 1 handed to a human" in text
 
     entry = (await user.press("➕ Add data", message=menu))[-1]
     assert entry.button_texts() == ["💸 Spend", "🙋 Lead", "🛒 Order", "📥 Import CSV/Excel",
