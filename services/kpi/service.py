@@ -300,8 +300,8 @@ async def period_for(session: AsyncSession, *, business_id: int, kind: PeriodKin
 #
 # A dashboard is four round trips (plus the goals): the settings, the daily sums (per day for
 # the last year and per channel for the period, one UNION ALL), the customer counts (one
-# statement of index range counts) and the funnel with engagement (one UNION ALL). Every
-# statement is a Core select returning tuples; no ORM instances are built.
+# statement of index range counts) and the funnel with engagement and the chatbot (one
+# UNION ALL). Every statement is a Core select returning tuples; no ORM instances are built.
 
 
 _SUMS = (DailyStat.spend, DailyStat.impressions, DailyStat.clicks, DailyStat.leads,
