@@ -6,14 +6,11 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.checkin_texts import checkin_text
 from bot.formatting import money, number
 from handlers import labels
 from handlers.ui import h
 from services.diagnostics import Diagnosis, Horizon, Loss, Part
 from services.strategy import SECTIONS, StrategyView
-
-__all__ = ["checkin_text"]  # the weekly push (bot.checkin_jobs) words it too
 
 
 def section_title(section: str) -> str:
