@@ -248,6 +248,10 @@ class ReportAction(StrEnum):
     XLSX = "xlsx"
     OPT_IN = "on"
     OPT_OUT = "off"
+    SHOW = "show"  # build the report of ``kind`` now (the 🗓 Reports menu)
+    SETTINGS = "set"
+    CHECKIN_ON = "con"  # the weekly strategy check-in push
+    CHECKIN_OFF = "coff"
 
 
 class ReportCB(CallbackData, prefix="rp1"):

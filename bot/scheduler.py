@@ -11,6 +11,7 @@ from bot.amocrm_jobs import reconcile_all
 from bot.app import App
 from bot.billing_notices import owner_bot_id, queue_trial_reminder
 from bot.channel_stats import read_channel_members
+from bot.checkin_jobs import queue_due_checkins
 from bot.insight_jobs import evaluate_tick
 from bot.report_jobs import queue_due_reports
 from bot.sync_jobs import sync_tick
@@ -112,4 +113,11 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     scheduler.add_job(amocrm_job, "interval", minutes=app.settings.amocrm.reconcile_minutes,
                       id="amocrm_reconcile", max_instances=1, coalesce=True)
+
+    async def checkins_job() -> None:
+        log.info("queued %d weekly check-in messages", await queue_due_checkins(app))
+
+    # Monday 09:00 business-local, checked like the reports (a missed tick catches up)
+    scheduler.add_job(checkins_job, "interval", minutes=5, id="strategy_checkins",
+                      max_instances=1, coalesce=True)
     return scheduler

@@ -27,6 +27,10 @@ class MenuItem(StrEnum):
     ASK_AI = "ask"
     USP = "usp"
     DASHBOARD = "dash"
+    ENTRY = "entry"  # log spend / a lead / an order, or import a file
+    IMPORT = "import"
+    INSIGHTS = "insights"
+    REPORTS = "reports"
 
 
 class MenuCB(CallbackData, prefix="m1"):

@@ -31,6 +31,7 @@ from services.db.models import (
     SpendEntry,
     User,
 )
+from services.errors import NotFound
 
 DEFAULT_TIMEZONE = "Asia/Tashkent"
 METRICS = ("spend", "impressions", "clicks", "leads", "won_leads", "orders", "revenue",
@@ -60,9 +61,17 @@ class Contribution:
         return Contribution().merge(self).merge(other, -1)
 
 
+TIMEZONE_CACHE = "business_timezone"  # session.info key: {business_id: zone}
+
+
 async def business_timezone(session: AsyncSession, *, business_id: int) -> str:
     """The business's reporting time zone: its analytics setting, else the owner's, else
-    Asia/Tashkent."""
+    Asia/Tashkent. Read once per session (a session is one update or one job);
+    ``forget_timezones`` drops the cache when a zone changes."""
+    cache: dict[int, str] = session.info.setdefault(TIMEZONE_CACHE, {})
+    found = cache.get(business_id)
+    if found is not None:
+        return found
     row = (await session.execute(
         select(AnalyticsSettings.timezone, User.timezone)
         .select_from(Business)
@@ -70,14 +79,24 @@ async def business_timezone(session: AsyncSession, *, business_id: int) -> str:
         .outerjoin(AnalyticsSettings, AnalyticsSettings.business_id == Business.id)
         .where(Business.id == business_id)
     )).first()
-    for candidate in (row or (None, None)):
+    if row is None:
+        raise NotFound(entity="business", id=business_id)
+    zone = DEFAULT_TIMEZONE
+    for candidate in row:
         if candidate:
             try:
                 ZoneInfo(candidate)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-            return str(candidate)
-    return DEFAULT_TIMEZONE
+            zone = str(candidate)
+            break
+    cache[business_id] = zone
+    return zone
+
+
+def forget_timezones(session: AsyncSession) -> None:
+    """Drop the session's cached business time zones (after a user or business zone change)."""
+    session.info.pop(TIMEZONE_CACHE, None)
 
 
 def local_date(moment: datetime, timezone: str) -> date:

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from services import audit
+from services import aggregates, audit
 from services.db.base import Base, utcnow
 from services.db.models import Business, Membership, User
 from services.db.tracking import on_end
@@ -217,4 +217,5 @@ async def set_timezone(session: AsyncSession, *, user_id: int, value: str) -> st
     if user is None:
         raise NotFound(entity="user", id=user_id)
     user.timezone = name
+    aggregates.forget_timezones(session)  # the businesses' reporting zone may follow this one
     return name

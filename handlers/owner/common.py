@@ -35,7 +35,7 @@ def help_text() -> str:
         _("/insights — alerts, /strategy — monthly plan, /diagnostics — score and action plan"),
         _("/competitors — competitors' channels, promotions, prices and SWOT; weekly report"),
         _("/report weekly — a report with 📄 PDF and 📊 Excel; /report settings — scheduled "
-          "reports"),
+          "reports and the Monday strategy check-in"),
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),

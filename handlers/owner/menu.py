@@ -24,7 +24,9 @@ router = Router(name="menu")
 def main_menu_keyboard() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     items = [
-        (MenuItem.DASHBOARD, _("📊 Dashboard")), (MenuItem.ASK_AI, _("🤖 Ask AI")),
+        (MenuItem.DASHBOARD, _("📊 Dashboard")), (MenuItem.ENTRY, _("➕ Add data")),
+        (MenuItem.INSIGHTS, _("🔔 Insights")), (MenuItem.REPORTS, _("🗓 Reports")),
+        (MenuItem.ASK_AI, _("🤖 Ask AI")),
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
         (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
         (MenuItem.OFFERS, _("📦 Offers")), (MenuItem.HVCO, _("🧲 Lead magnets")),

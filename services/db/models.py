@@ -1438,3 +1438,25 @@ class NurtureSend(Base):
     reply_cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
     # when the claim guard counted it against the message limit and wrote it to the transcript
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Analytics: KPI speed and the weekly strategy check-in (SPEC §3.4, §3.7) ---------------
+
+# Churn and CLV count customers by last order in ranges and filter the churn month's lost ones
+# by first order: with both columns in the index the counts never read the table rows.
+Index("ix_customers_business_last_first", Customer.business_id, Customer.last_order_at,
+      Customer.first_order_at)
+
+
+class CheckinOptIn(Base):
+    """A member's choice about the weekly strategy check-in push, like ``ReportOptIn``: members
+    get it when enabled; the owner gets it unless disabled."""
+
+    __tablename__ = "checkin_opt_ins"
+
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

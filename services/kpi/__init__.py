@@ -1,5 +1,6 @@
 """The KPI engine (SPEC §3.3, §3.4, §3.8): periods, formulas and bands, scores, the dashboard."""
 
+from services.aggregates import business_timezone
 from services.kpi.formulas import Change, Tone, change
 from services.kpi.periods import Period, PeriodKind, make_period
 from services.kpi.scoring import (
@@ -18,6 +19,7 @@ from services.kpi.service import (
     ASSUMPTION_FIELDS,
     Assumptions,
     ChannelRow,
+    ChatbotStats,
     ChurnResult,
     ClvEstimate,
     ClvSource,
@@ -28,7 +30,6 @@ from services.kpi.service import (
     KpiResult,
     Power4Split,
     Totals,
-    business_timezone,
     dashboard,
     get_assumptions,
     kpi,
@@ -39,7 +40,8 @@ from services.kpi.service import (
 )
 
 __all__ = [
-    "ASSUMPTION_FIELDS", "Assumptions", "Change", "ChannelRow", "ChurnResult", "ClvEstimate",
+    "ASSUMPTION_FIELDS", "Assumptions", "Change", "ChannelRow", "ChatbotStats", "ChurnResult",
+    "ClvEstimate",
     "ClvSource", "Dashboard", "DayPoint", "FunnelStep", "HealthBand", "HealthScore", "KpiCard",
     "KpiName", "KpiResult", "LeadBand", "LeadScore", "Period", "PeriodKind", "Power4Split",
     "Segment", "Stage", "Tone", "Totals", "business_timezone", "change", "dashboard",

@@ -3,14 +3,32 @@ channel snapshots and an indexed count of leads by stage — never a scan of ord
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Executable,
+    Integer,
+    ScalarSelect,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import goals as goals_service
+from services.aggregates import business_timezone  # the one reader (cached per session)
 from services.db.models import (
     AnalyticsSettings,
     Business,
@@ -19,7 +37,7 @@ from services.db.models import (
     DailyStat,
     Lead,
     MarketingChannel,
-    User,
+    SalesConversation,
 )
 from services.errors import InvalidInput, NotFound
 from services.goals import GoalView
@@ -160,6 +178,14 @@ class ChannelRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatbotStats:
+    """The sales chatbot in the period: conversations with activity, and hand-offs asked."""
+
+    conversations: int = 0
+    handoffs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     business_id: int
     period: Period
@@ -174,6 +200,7 @@ class Dashboard:
     clv: ClvEstimate
     churn: ChurnResult
     health: HealthScore
+    chatbot: ChatbotStats = ChatbotStats()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,19 +288,6 @@ async def set_assumption(session: AsyncSession, *, business_id: int, name: str, 
 # ------------------------------------------------------------------------------ periods
 
 
-async def business_timezone(session: AsyncSession, *, business_id: int) -> str:
-    """The reporting time zone: the analytics setting, else the owner's, else Tashkent."""
-    row = (await session.execute(
-        select(AnalyticsSettings.timezone, User.timezone)
-        .select_from(Business)
-        .join(User, User.id == Business.owner_id)
-        .outerjoin(AnalyticsSettings, AnalyticsSettings.business_id == Business.id)
-        .where(Business.id == business_id))).first()
-    if row is None:
-        raise NotFound(entity="business", id=business_id)
-    return row[0] or row[1] or DEFAULT_TIMEZONE
-
-
 async def period_for(session: AsyncSession, *, business_id: int, kind: PeriodKind | str,
                      start: date | None = None, end: date | None = None,
                      now: datetime | None = None) -> Period:
@@ -283,23 +297,19 @@ async def period_for(session: AsyncSession, *, business_id: int, kind: PeriodKin
 
 
 # ------------------------------------------------------------------------------- reading
+#
+# A dashboard is four round trips (plus the goals): the settings, the daily sums (per day for
+# the last year and per channel for the period, one UNION ALL), the customer counts (one
+# statement of index range counts) and the funnel with engagement and the chatbot (one
+# UNION ALL). Every statement is a Core select returning tuples; no ORM instances are built.
 
 
 _SUMS = (DailyStat.spend, DailyStat.impressions, DailyStat.clicks, DailyStat.leads,
          DailyStat.won_leads, DailyStat.orders, DailyStat.revenue, DailyStat.new_customers)
 
 
-def _totals(row: tuple[object, ...]) -> Totals:
+def _totals(row: Sequence[object]) -> Totals:
     return Totals(*(int(v or 0) for v in row))  # type: ignore[call-overload]
-
-
-async def _daily(session: AsyncSession, business_id: int, lo: date, hi: date
-                 ) -> dict[date, Totals]:
-    rows = await session.execute(
-        select(DailyStat.day, *(func.sum(c) for c in _SUMS))
-        .where(DailyStat.business_id == business_id, DailyStat.day >= lo, DailyStat.day <= hi)
-        .group_by(DailyStat.day))
-    return {row[0]: _totals(tuple(row[1:])) for row in rows}
 
 
 def _sum(daily: dict[date, Totals], lo: date, hi: date) -> Totals:
@@ -317,68 +327,144 @@ def _sum(daily: dict[date, Totals], lo: date, hi: date) -> Totals:
     return Totals(*sums)
 
 
-async def _has_data(session: AsyncSession, business_id: int) -> bool:
-    found = await session.scalar(
-        select(DailyStat.day).where(DailyStat.business_id == business_id).limit(1))
-    if found is not None:
-        return True
-    return await session.scalar(
-        select(Customer.id).where(Customer.business_id == business_id).limit(1)) is not None
+@dataclass(frozen=True, slots=True)
+class _Base:
+    assumptions: Assumptions
+    first_day: date | None  # first day with an order
+    any_stat: bool
 
 
-async def _count_customers(session: AsyncSession, business_id: int, *,
-                           last_from: datetime | None = None) -> int:
-    query = select(func.count()).select_from(Customer).where(Customer.business_id == business_id)
-    if last_from is not None:
-        query = query.where(Customer.last_order_at >= last_from)
-    return int(await session.scalar(query) or 0)
+async def _base(session: AsyncSession, business_id: int) -> _Base:
+    """Assumptions, the first day with orders and whether any daily stat exists: one row."""
+    first_day = (select(func.min(DailyStat.day))
+                 .where(DailyStat.business_id == business_id, DailyStat.orders > 0)
+                 .scalar_subquery())
+    any_stat = (select(DailyStat.day).where(DailyStat.business_id == business_id).limit(1)
+                .scalar_subquery())
+    row = (await session.execute(
+        select(AnalyticsSettings.gross_margin_pct, AnalyticsSettings.purchases_per_year,
+               AnalyticsSettings.lifespan_years, AnalyticsSettings.repeat_window_days,
+               AnalyticsSettings.timezone, first_day, any_stat)
+        .select_from(Business)
+        .outerjoin(AnalyticsSettings, AnalyticsSettings.business_id == Business.id)
+        .where(Business.id == business_id))).first()
+    if row is None:
+        raise NotFound(entity="business", id=business_id)
+    assumptions = Assumptions(row[0], row[1], row[2], row[3] or 60, row[4])
+    return _Base(assumptions, row[5], row[6] is not None)
 
 
-async def _churn(session: AsyncSession, business_id: int, *, end: date, tz: str, window: int,
-                 daily: dict[date, Totals]) -> ChurnResult:
-    """Monthly churn for the 30 days ending ``end``. A customer is active at a moment when
+async def _daily_and_channels(session: AsyncSession, business_id: int, lo: date, hi: date,
+                              period: Period | None
+                              ) -> tuple[dict[date, Totals], list[tuple[int, str | None,
+                                                                        str | None, Totals]]]:
+    """Sums per day over ``lo..hi`` and, with ``period``, per channel (with its name) over
+    the period — one statement."""
+    by_day = (select(literal(0).label("part"), DailyStat.day.label("day"),
+                     cast(null(), Integer).label("channel_id"),
+                     cast(null(), String).label("name"), cast(null(), String).label("kind"),
+                     *(func.sum(c) for c in _SUMS))
+              .where(DailyStat.business_id == business_id, DailyStat.day >= lo,
+                     DailyStat.day <= hi)
+              .group_by(DailyStat.day))
+    query: Executable = by_day
+    if period is not None:
+        by_channel = (select(literal(1), cast(null(), Date), DailyStat.channel_id,
+                             MarketingChannel.name, MarketingChannel.kind,
+                             *(func.sum(c) for c in _SUMS))
+                      .select_from(DailyStat)
+                      .outerjoin(MarketingChannel,
+                                 (MarketingChannel.id == DailyStat.channel_id)
+                                 & (MarketingChannel.business_id == business_id))
+                      .where(DailyStat.business_id == business_id,
+                             DailyStat.day >= period.start, DailyStat.day <= period.end)
+                      .group_by(DailyStat.channel_id, MarketingChannel.name,
+                                MarketingChannel.kind))
+        query = union_all(by_day, by_channel)
+    daily: dict[date, Totals] = {}
+    channels: list[tuple[int, str | None, str | None, Totals]] = []
+    for row in await session.execute(query):
+        if row[0] == 0:
+            day = row[1]
+            daily[day if isinstance(day, date) else date.fromisoformat(day)] = _totals(row[5:])
+        else:
+            channels.append((int(row[2]), row[3], row[4], _totals(row[5:])))
+    return daily, channels
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """The moments the churn and CLV counts of one period compare last orders with."""
+
+    churn_start: date  # first day of the churn month
+    active_from: datetime  # last order on or after: active at the month's start
+    lost_before: datetime  # last order before: lapsed by the month's end
+    first_before: datetime  # first order before: already a customer at the month's start
+    buyers_from: datetime  # last order on or after: bought in the CLV year
+    window_days: int  # the CLV year's length (≤ 365)
+
+
+def _bounds(end: date, tz: str, window: int, first_day: date | None) -> _Bounds:
+    start = end - timedelta(days=CHURN_MONTH_DAYS - 1)
+    start_utc = local_midnight_utc(start, tz)
+    w = timedelta(days=window)
+    history_days = 0 if first_day is None else max(0, (end - first_day).days + 1)
+    window_days = max(1, min(365, history_days))
+    lo = end - timedelta(days=window_days - 1)
+    return _Bounds(start, start_utc - w, local_midnight_utc(end + timedelta(days=1), tz) - w,
+                   start_utc, local_midnight_utc(lo, tz), window_days)
+
+
+def _customer_count(business_id: int, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+    return (select(func.count()).select_from(Customer)
+            .where(Customer.business_id == business_id, *conditions).scalar_subquery())
+
+
+async def _customer_counts(session: AsyncSession, business_id: int, bounds: Sequence[_Bounds]
+                           ) -> tuple[int, list[tuple[int, int, int]]]:
+    """All customers, and per period (active at the churn month's start, lost by its end,
+    buyers in the CLV year): index range counts on (business_id, last_order_at,
+    first_order_at), one statement."""
+    last = Customer.last_order_at
+    columns = [_customer_count(business_id)]
+    for b in bounds:
+        columns += [
+            _customer_count(business_id, last >= b.active_from),
+            _customer_count(business_id, last >= b.active_from, last < b.lost_before,
+                            Customer.first_order_at < b.first_before),
+            _customer_count(business_id, last >= b.buyers_from)]
+    row = (await session.execute(select(*columns))).one()
+    values = [int(v or 0) for v in row]
+    return values[0], [(values[i], values[i + 1], values[i + 2])
+                       for i in range(1, len(values), 3)]
+
+
+def _churn(counts: tuple[int, int, int], b: _Bounds, window: int,
+           daily: dict[date, Totals]) -> ChurnResult:
+    """Monthly churn for the 30 days ending the period. A customer is active at a moment when
     they bought within the repeat window before it; at the start = active at the month's
     start and already a customer then; lost = of those, no purchase in the window by the
     month's end. Read from the customers' current last order (a lost customer who came back
     later no longer counts as lost)."""
-    start = end - timedelta(days=CHURN_MONTH_DAYS - 1)
-    start_utc = local_midnight_utc(start, tz)
-    end_utc = local_midnight_utc(end + timedelta(days=1), tz)
-    w = timedelta(days=window)
-    active = await _count_customers(session, business_id, last_from=start_utc - w)
-    newer = sum(t.new_customers for d, t in daily.items() if d >= start)
+    active, lost, _ = counts
+    newer = sum(t.new_customers for d, t in daily.items() if d >= b.churn_start)
     at_start = max(0, active - newer)
-    lost = int(await session.scalar(
-        select(func.count()).select_from(Customer).where(
-            Customer.business_id == business_id, Customer.last_order_at >= start_utc - w,
-            Customer.last_order_at < end_utc - w, Customer.first_order_at < start_utc)) or 0)
     return ChurnResult(f.churn_rate(lost, at_start), at_start, min(lost, at_start), window)
 
 
-async def _first_day(session: AsyncSession, business_id: int) -> date | None:
-    first: date | None = await session.scalar(
-        select(func.min(DailyStat.day)).where(DailyStat.business_id == business_id,
-                                             DailyStat.orders > 0))
-    return first
-
-
-async def _clv(session: AsyncSession, business_id: int, *, end: date, tz: str,
-               assumptions: Assumptions, daily: dict[date, Totals], churn: ChurnResult,
-               first_day: date | None, customers: int) -> ClvEstimate:
+def _clv(end: date, b: _Bounds, buyers: int, *, assumptions: Assumptions,
+         daily: dict[date, Totals], churn: ChurnResult, first_day: date | None,
+         customers: int) -> ClvEstimate:
     """CLV as of ``end``: AOV, purchases a year and lifespan from the last year of history
     (lifespan = 1 / yearly churn) when there are ≥ 90 days and ≥ 20 customers; otherwise
     the owner's assumptions (or the defaults). The margin is always the owner's."""
     margin_assumed = assumptions.gross_margin_pct is None
     margin = float(DEFAULT_MARGIN_PCT if margin_assumed else assumptions.gross_margin_pct or 0)
     history_days = 0 if first_day is None else max(0, (end - first_day).days + 1)
-    window_days = max(1, min(365, history_days))
-    lo = end - timedelta(days=window_days - 1)
-    year = _sum(daily, lo, end)
+    year = _sum(daily, end - timedelta(days=b.window_days - 1), end)
     aov = f.aov(year.revenue, year.orders)
     if history_days >= MIN_HISTORY_DAYS and customers >= MIN_HISTORY_CUSTOMERS:
-        buyers = await _count_customers(session, business_id,
-                                        last_from=local_midnight_utc(lo, tz))
-        ppy = f.ratio(year.orders * 365, buyers * window_days)
+        ppy = f.ratio(year.orders * 365, buyers * b.window_days)
         monthly = churn.value
         lifespan = MAX_LIFESPAN_YEARS if not monthly else min(
             MAX_LIFESPAN_YEARS, max(1 / 12, 100 / monthly / 12))
@@ -392,49 +478,63 @@ async def _clv(session: AsyncSession, business_id: int, *, end: date, tz: str,
                        margin_assumed, history_days, customers)
 
 
-async def _engagement(session: AsyncSession, business_id: int, period: Period) -> float | None:
-    """Interactions / members × 100 over every channel's latest snapshot in the period."""
+def _engagement_arm(business_id: int, period: Period, tag: str) -> Select[*tuple[Any, ...]]:
+    """Interactions and members summed over every channel's latest snapshot in the period."""
     start, end = period.start_utc(), period.end_utc()
     latest = (select(ChannelSnapshot.channel_id, func.max(ChannelSnapshot.taken_at).label("at"))
               .where(ChannelSnapshot.business_id == business_id,
                      ChannelSnapshot.taken_at >= start, ChannelSnapshot.taken_at < end)
               .group_by(ChannelSnapshot.channel_id).subquery())
-    row = (await session.execute(
-        select(func.sum(ChannelSnapshot.interactions), func.sum(ChannelSnapshot.members))
-        .join(latest, (latest.c.channel_id == ChannelSnapshot.channel_id)
-              & (latest.c.at == ChannelSnapshot.taken_at))
-        .where(ChannelSnapshot.business_id == business_id))).first()
-    return None if row is None else f.engagement_rate(row[0], row[1])
+    return (select(literal(tag), cast(null(), String), func.sum(ChannelSnapshot.interactions),
+                   func.sum(ChannelSnapshot.members))
+            .join(latest, (latest.c.channel_id == ChannelSnapshot.channel_id)
+                  & (latest.c.at == ChannelSnapshot.taken_at))
+            .where(ChannelSnapshot.business_id == business_id))
 
 
-async def _funnel(session: AsyncSession, business_id: int, period: Period) -> list[FunnelStep]:
-    stage = case((Lead.status == "won", "purchase"), else_=Lead.stage)
-    rows = await session.execute(
-        select(stage, func.count())
-        .where(Lead.business_id == business_id, Lead.day >= period.start,
-               Lead.day <= period.end)
-        .group_by(stage))
-    return funnel({str(s): int(n) for s, n in rows})
+async def _engagement_and_funnel(session: AsyncSession, business_id: int, period: Period,
+                                 *, funnel_too: bool
+                                 ) -> tuple[list[float | None], list[FunnelStep], ChatbotStats]:
+    """Engagement rate of the period and the previous one, and (``funnel_too``) the
+    period's leads per stage (index-only on ``ix_leads_business_day_stage``) and the sales
+    chatbot's conversations: one UNION ALL. A lead counts for its stage; a won lead as a
+    purchase."""
+    arms: list[Select[*tuple[Any, ...]]] = [_engagement_arm(business_id, period, "e0"),
+                               _engagement_arm(business_id, period.previous, "e1")]
+    if funnel_too:
+        stage = case((Lead.status == "won", "purchase"), else_=Lead.stage)
+        arms.append(select(literal("f"), stage, func.count(), cast(null(), Integer))
+                    .where(Lead.business_id == business_id, Lead.day >= period.start,
+                           Lead.day <= period.end)
+                    .group_by(stage))
+        start, end = period.start_utc(), period.end_utc()
+        handoff = case(((SalesConversation.handoff_at >= start)
+                        & (SalesConversation.handoff_at < end), 1), else_=0)
+        arms.append(select(literal("c"), cast(null(), String), func.count(), func.sum(handoff))
+                    .where(SalesConversation.business_id == business_id,
+                           SalesConversation.updated_at >= start,
+                           SalesConversation.updated_at < end))
+    engagement: list[float | None] = [None, None]
+    stages: dict[str, int] = {}
+    chatbot = ChatbotStats()
+    for tag, key, a, b in await session.execute(union_all(*arms)):
+        if tag == "f":
+            stages[str(key)] = int(a)
+        elif tag == "c":
+            chatbot = ChatbotStats(int(a or 0), int(b or 0))
+        else:
+            engagement[int(tag[1])] = f.engagement_rate(a, b)
+    return engagement, funnel(stages) if funnel_too else [], chatbot
 
 
-async def _channels(session: AsyncSession, business_id: int, period: Period,
-                    totals: Totals) -> list[ChannelRow]:
-    rows = (await session.execute(
-        select(DailyStat.channel_id, *(func.sum(c) for c in _SUMS))
-        .where(DailyStat.business_id == business_id, DailyStat.day >= period.start,
-               DailyStat.day <= period.end)
-        .group_by(DailyStat.channel_id))).all()
-    names = {cid: (name, kind) for cid, name, kind in await session.execute(
-        select(MarketingChannel.id, MarketingChannel.name, MarketingChannel.kind)
-        .where(MarketingChannel.business_id == business_id))}
+def _channel_rows(rows: list[tuple[int, str | None, str | None, Totals]],
+                  totals: Totals) -> list[ChannelRow]:
     result = []
-    for row in rows:
-        t = _totals(tuple(row[1:]))
+    for channel_id, name, kind, t in rows:
         if t == Totals():
             continue
-        name, kind = names.get(row[0], (None, None))
         result.append(ChannelRow(
-            row[0], name, kind, t.spend, t.leads, t.orders, t.revenue,
+            channel_id, name, kind, t.spend, t.leads, t.orders, t.revenue,
             f.roi(t.revenue, t.spend), f.roas(t.revenue, t.spend), f.cpl(t.spend, t.leads),
             f.ctr(t.clicks, t.impressions), f.cpc(t.spend, t.clicks),
             f.cpm(t.spend, t.impressions), f.conversion_rate(t.leads, t.clicks),
@@ -479,27 +579,34 @@ class _State:
     clv: ClvEstimate
     churn: ChurnResult
     engagement: float | None
+    funnel: list[FunnelStep]
+    channels: list[ChannelRow]
+    chatbot: ChatbotStats
 
 
 async def _compute(session: AsyncSession, business_id: int, period: Period,
-                   now: datetime | None) -> _State:
+                   now: datetime | None, *, full: bool) -> _State:
+    """Everything the cards need (and, ``full``, the funnel and the channel split)."""
     tz = period.timezone
     prev = period.previous
     today = max(local_today(tz, now=now or datetime.now(UTC)), period.end)
     lo = min(prev.start, prev.end - timedelta(days=364))
-    daily = await _daily(session, business_id, lo, today)
-    assumptions = await get_assumptions(session, business_id=business_id)
+    base = await _base(session, business_id)
+    assumptions = base.assumptions
     window = assumptions.repeat_window_days
-    first_day = await _first_day(session, business_id)
-    customers = await _count_customers(session, business_id)
+    daily, channel_sums = await _daily_and_channels(session, business_id, lo, today,
+                                                    period if full else None)
+    bounds = [_bounds(p.end, tz, window, base.first_day) for p in (period, prev)]
+    customers, counts = await _customer_counts(session, business_id, bounds)
+    engagement, steps, chatbot = await _engagement_and_funnel(session, business_id, period,
+                                                              funnel_too=full)
     values: list[dict[KpiName, float | None]] = []
     clvs: list[ClvEstimate] = []
     churns: list[ChurnResult] = []
-    for p in (period, prev):
-        churn = await _churn(session, business_id, end=p.end, tz=tz, window=window, daily=daily)
-        clv = await _clv(session, business_id, end=p.end, tz=tz, assumptions=assumptions,
-                         daily=daily, churn=churn, first_day=first_day, customers=customers)
-        er = await _engagement(session, business_id, p)
+    for p, b, c, er in zip((period, prev), bounds, counts, engagement, strict=True):
+        churn = _churn(c, b, window, daily)
+        clv = _clv(p.end, b, c[2], assumptions=assumptions, daily=daily, churn=churn,
+                   first_day=base.first_day, customers=customers)
         values.append(kpi_values(_sum(daily, p.start, p.end), clv=clv.value,
                                  churn=churn.value, engagement=er))
         clvs.append(clv)
@@ -510,18 +617,20 @@ async def _compute(session: AsyncSession, business_id: int, period: Period,
         band = kpi_band(name, value, clv=clvs[0].value)
         cards[name] = KpiCard(name, value, previous, f.change(value, previous), band,
                               f.tone(band))
-    has_data = bool(daily) or await _has_data(session, business_id)
-    return _State(has_data, daily,
-                  _sum(daily, period.start, period.end), _sum(daily, prev.start, prev.end),
-                  cards, clvs[0], churns[0], values[0][KpiName.ENGAGEMENT])
+    has_data = bool(daily) or base.any_stat or customers > 0
+    totals = _sum(daily, period.start, period.end)
+    return _State(has_data, daily, totals, _sum(daily, prev.start, prev.end),
+                  cards, clvs[0], churns[0], values[0][KpiName.ENGAGEMENT], steps,
+                  _channel_rows(channel_sums, totals), chatbot)
 
 
 async def dashboard(session: AsyncSession, *, business_id: int, period: Period,
                     now: datetime | None = None) -> Dashboard:
     """Cards with change vs the previous period and bands, daily revenue and spend, the
     funnel, the channel split, goals progress, CLV, churn and the health score."""
-    s = await _compute(session, business_id, period, now)
-    series = [DayPoint(d, s.daily.get(d, Totals()).revenue, s.daily.get(d, Totals()).spend)
+    s = await _compute(session, business_id, period, now, full=True)
+    empty = Totals()
+    series = [DayPoint(d, s.daily.get(d, empty).revenue, s.daily.get(d, empty).spend)
               for d in period.day_list()]
     cards = s.cards
     health = health_score(
@@ -531,17 +640,15 @@ async def dashboard(session: AsyncSession, *, business_id: int, period: Period,
         engagement_pct=s.engagement)
     return Dashboard(
         business_id, period, s.has_data, s.totals, s.previous_totals, cards, series,
-        await _funnel(session, business_id, period),
-        await _channels(session, business_id, period, s.totals),
-        await goals_service.list_goals(session, business_id=business_id),
-        s.clv, s.churn, health)
+        s.funnel, s.channels, await goals_service.list_goals(session, business_id=business_id),
+        s.clv, s.churn, health, s.chatbot)
 
 
 async def kpi(session: AsyncSession, *, business_id: int, name: KpiName | str, period: Period,
               now: datetime | None = None) -> KpiResult:
     """One KPI: value, band, change vs the previous period and a daily series."""
     kpi_name = KpiName(name)
-    s = await _compute(session, business_id, period, now)
+    s = await _compute(session, business_id, period, now, full=False)
     series: list[tuple[date, float | None]] = []
     if kpi_name in DAILY_KPIS:
         for d in period.day_list():

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.models import Customer, DailyStat, Lead, MarketingChannel, Order, SpendEntry
-from services.documents.pdf import ACCENT, FONT, INK, MUTED, _fonts_dir
+from services.documents.pdf import ACCENT, MUTED, Page
 
 MONEY_FORMAT = "#,##0"
 DATE_FORMAT = "dd.mm.yyyy"
@@ -194,50 +194,21 @@ class ReportPdf:
 
 def render_report_pdf(doc: ReportPdf) -> bytes:
     """The report as PDF bytes (A4 portrait; DejaVu fonts cover Cyrillic and Uzbek)."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    fonts = _fonts_dir()
-    pdf.add_font(FONT, "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(doc.title)
-    pdf.set_creator("BiznesPilot")
-    pdf.add_page()
-    width = pdf.epw
-    pdf.set_font(FONT, "B", 18)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(width, 8, doc.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(width, 6, doc.subtitle, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+    page = Page(doc.title)
+    page.text(doc.title, size=18, height=8, bold=True)
+    page.text(doc.subtitle, size=10, height=6, color=MUTED)
+    page.gap(2)
     if doc.image_png:
-        pdf.image(io.BytesIO(doc.image_png), w=width)
-    head = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT)
+        page.image(doc.image_png)
     for table in doc.tables:
-        pdf.ln(4)
-        pdf.set_font(FONT, "B", 12)
-        pdf.set_text_color(*ACCENT)
-        pdf.multi_cell(width, 7, table.heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
-        pdf.set_text_color(*INK)
-        with pdf.table(headings_style=head, line_height=6, text_align="LEFT",
-                       borders_layout="HORIZONTAL_LINES") as t:
-            for row in [table.header, *table.rows]:
-                line = t.row()
-                for value in row:
-                    line.cell(value)
+        page.gap(4)
+        page.text(table.heading, size=12, height=7, bold=True, color=ACCENT)
+        page.table(table.header, table.rows)
     if doc.notes:
-        pdf.ln(3)
-        pdf.set_font(FONT, "", 9)
-        pdf.set_text_color(*MUTED)
+        page.gap(3)
         for note in doc.notes:
-            pdf.multi_cell(width, 5, note, new_x="LMARGIN", new_y="NEXT")
+            page.text(note, size=9, height=5, color=MUTED)
     if doc.footer:
-        pdf.ln(3)
-        pdf.set_font(FONT, "", 8)
-        pdf.set_text_color(*MUTED)
-        pdf.multi_cell(width, 5, doc.footer, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        page.gap(3)
+        page.text(doc.footer, size=8, height=5, color=MUTED)
+    return page.output()

@@ -135,3 +135,20 @@ async def test_new_customer_moves_with_the_first_order(session: AsyncSession) ->
     again = await sales.get_customer(session, business_id=business.id, customer_id=customer.id)
     assert (again.orders_count, again.total_spent) == (1, 50_000)
     assert again.first_order_at is not None and again.first_order_at.tzinfo is not None
+
+
+async def test_business_timezone_is_read_once_per_session_and_follows_a_change(
+        session: AsyncSession) -> None:
+    from services import users
+    from services.errors import NotFound
+
+    business = await make_owner(session, 9181)
+    assert await aggregates.business_timezone(session, business_id=business.id) == \
+        "Asia/Tashkent"
+    assert session.info[aggregates.TIMEZONE_CACHE] == {business.id: "Asia/Tashkent"}
+    await users.set_timezone(session, user_id=9181, value="Europe/Moscow")
+    await session.flush()
+    assert await aggregates.business_timezone(session, business_id=business.id) == \
+        "Europe/Moscow"
+    with pytest.raises(NotFound):
+        await aggregates.business_timezone(session, business_id=987_655)

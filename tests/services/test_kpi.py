@@ -244,3 +244,32 @@ async def test_assumptions_are_validated(session: AsyncSession) -> None:
 async def test_unknown_business(session: AsyncSession) -> None:
     with pytest.raises(NotFound):
         await kpi.period_for(session, business_id=987_654, kind="7d")
+
+
+async def test_dashboard_counts_the_chatbots_conversations_of_the_period(
+        session: AsyncSession) -> None:
+    from services.db.models import SalesBot, SalesConversation
+
+    business = await make_owner(session, 9141)
+    other = await make_owner(session, 9142, name="Other")
+    for b, bot_id in ((business, 7_000_001), (other, 7_000_002)):
+        session.add(SalesBot(id=bot_id, business_id=b.id, username=f"b{bot_id}_bot",
+                             token_encrypted="x", secret_encrypted="y"))
+    await session.flush()
+    inside, before = NOW - timedelta(days=2), NOW - timedelta(days=20)
+    for chat, (bot_id, biz, updated, handoff_at) in enumerate([
+            (7_000_001, business.id, inside, inside), (7_000_001, business.id, inside, None),
+            (7_000_001, business.id, inside, before), (7_000_001, business.id, before, None),
+            (7_000_002, other.id, inside, inside)]):
+        session.add(SalesConversation(business_id=biz, bot_id=bot_id, customer_chat_id=chat,
+                                      updated_at=updated, handoff_at=handoff_at,
+                                      handoff="active" if handoff_at else "none"))
+    session.add(_stat(business.id, TODAY, revenue=1))
+    await session.flush()
+    period = await kpi.period_for(session, business_id=business.id, kind="7d", now=NOW)
+    board = await kpi.dashboard(session, business_id=business.id, period=period, now=NOW)
+    assert board.chatbot == kpi.ChatbotStats(conversations=3, handoffs=1)
+    quiet = await make_owner(session, 9143, name="Quiet")
+    period = await kpi.period_for(session, business_id=quiet.id, kind="7d", now=NOW)
+    board = await kpi.dashboard(session, business_id=quiet.id, period=period, now=NOW)
+    assert board.chatbot == kpi.ChatbotStats()

@@ -25,7 +25,7 @@ from handlers.owner.dashboard.callbacks import DashAction, DashboardCB
 from handlers.owner.dashboard.states import AssumptionsSG
 from handlers.owner.integrations.notice import sync_gaps
 from handlers.ui import MenuCB, MenuItem, NavCB, done_with
-from services import kpi
+from services import insights, kpi
 from services.charts.dashboard import Bar, CardSpec, render_dashboard, render_kpi
 from services.db.models import Business
 from services.errors import InvalidInput
@@ -41,6 +41,7 @@ router.include_router(steps)
 EDIT = Permission.MANAGE_PROFILE
 NOT_COMMAND = ~F.text.startswith("/")
 DASHBOARD_CARDS = (KpiName.REVENUE, KpiName.LEADS, KpiName.CAC, KpiName.ROI)
+TOP_INSIGHTS = 3
 
 
 class AssumptionDraft(BaseModel):
@@ -106,11 +107,13 @@ async def send_dashboard(message: Message, bot: Bot, session: AsyncSession, *,
         await message.answer(texts.empty_text(business.name),
                              reply_markup=keyboards.period_keyboard(period.kind))
     else:
+        top = await insights.top_insights(session, business_id=business.id,
+                                          limit=TOP_INSIGHTS)
         async with ChatActionSender.upload_photo(bot=bot, chat_id=message.chat.id):
             png = await asyncio.to_thread(_dashboard_png, board, business, locale)
         await message.answer_photo(BufferedInputFile(png, filename="dashboard.png"),
                                    caption=texts.dashboard_caption(board, business.name,
-                                                                   locale),
+                                                                   locale, insights=top),
                                    reply_markup=keyboards.period_keyboard(period.kind))
     gaps = await sync_gaps(session, business_id=business.id, locale=locale)
     if gaps:  # synced channels that fell behind: say so instead of a silent gap

@@ -6,11 +6,14 @@ import re
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.formatting import day, money, number
+from bot.insight_texts import PRIORITY_ICON, render
 from handlers import labels
 from handlers.ui import h
 from services.errors import InvalidInput
+from services.insights import InsightView
 from services.kpi import (
     ClvSource,
     Dashboard,
@@ -36,11 +39,12 @@ for _name, _words in {
     KpiName.LEAD_CONVERSION: "cr conversion конверсия konversiya lead_conversion",
     KpiName.ENGAGEMENT: "er engagement вовлеченность вовлечённость faollik фаоллик",
     KpiName.CPL: "cpl стоимость_лида lid_narxi лид_нархи",
-    KpiName.REVENUE: "revenue выручка tushum тушум daromad",
-    KpiName.LEADS: "leads лиды lidlar лидлар",
-    KpiName.ORDERS: "orders заказы buyurtmalar буюртмалар",
-    KpiName.SPEND: "spend расходы xarajat харажат",
-    KpiName.NEW_CUSTOMERS: "customers new_customers клиенты mijozlar мижозлар",
+    KpiName.REVENUE: "revenue выручка доход tushum тушум daromad даромад",
+    KpiName.LEADS: "leads лиды заявки lidlar лидлар",
+    KpiName.ORDERS: "orders заказы buyurtmalar буюртмалар sotuvlar сотувлар",
+    KpiName.SPEND: "spend расходы затраты xarajat xarajatlar харажат харажатлар sarf сарф",
+    KpiName.NEW_CUSTOMERS: ("customers new_customers клиенты новые_клиенты mijozlar "
+                            "yangi_mijozlar мижозлар янги_мижозлар"),
 }.items():
     for _word in _words.split():
         KPI_ALIASES[_word] = _name
@@ -185,7 +189,27 @@ def clv_note(source: ClvSource, margin_assumed: bool) -> str | None:
 CARD_EMOJI = {KpiName.REVENUE: "💰", KpiName.LEADS: "🧲", KpiName.CAC: "🎯", KpiName.ROI: "📈"}
 
 
-def dashboard_caption(board: Dashboard, business_name: str, locale: str) -> str:
+CAPTION_LIMIT = 1024  # Telegram's photo caption, in characters after the HTML is parsed
+
+
+def insights_lines(items: list[InsightView], locale: str) -> list[str]:
+    """The dashboard's top open insights, one short line each."""
+    if not items:
+        return []
+    lines = [_("🔔 <b>Top insights</b>")]
+    lines += [f"{PRIORITY_ICON[i.priority]} {render(i, locale).title}" for i in items]
+    lines.append(_("/insights — why and what to do."))
+    return lines
+
+
+def _visible_len(html: str) -> int:
+    return len(re.sub(r"<[^>]+>", "", html))
+
+
+def dashboard_caption(board: Dashboard, business_name: str, locale: str,
+                      insights: list[InsightView] | None = None) -> str:
+    """The short text under the dashboard image: cards, health, top insights; the insight
+    lines are dropped one by one when the caption would pass Telegram's limit."""
     lines = [_("📊 <b>Dashboard</b> — {business}").format(business=h(business_name)),
              period_line(board.period, locale), ""]
     lines += [card_line(emoji, board.cards[name], locale) for name, emoji in CARD_EMOJI.items()]
@@ -195,11 +219,23 @@ def dashboard_caption(board: Dashboard, business_name: str, locale: str) -> str:
     if board.health.score is not None and board.health.band is not None:
         lines.append(_("❤️ Health score: {score}/100 — {band}").format(
             score=board.health.score, band=labels.health_band(board.health.band.value)))
+    if board.chatbot.conversations:
+        lines.append(ngettext("💬 Chatbot: {count} conversation, {handoffs} handed to a human",
+                              "💬 Chatbot: {count} conversations, {handoffs} handed to a human",
+                              board.chatbot.conversations).format(
+            count=number(board.chatbot.conversations, locale),
+            handoffs=number(board.chatbot.handoffs, locale)))
     note = clv_note(board.clv.source, board.clv.margin_assumed)
     if note and board.clv.source is not ClvSource.HISTORY:
         lines += ["", "<i>" + note + "</i>"]
-    lines += ["", _("/kpi cac — one KPI in detail; /assumptions — margin and CLV inputs.")]
-    return "\n".join(lines)
+    tail = ["", _("/kpi cac — one KPI in detail; /assumptions — margin and CLV inputs.")]
+    top = list(insights or [])
+    while True:
+        extra = insights_lines(top, locale)
+        text = "\n".join(lines + (["", *extra] if extra else []) + tail)
+        if _visible_len(text) <= CAPTION_LIMIT or not top:
+            return text
+        top.pop()
 
 
 def empty_text(business_name: str) -> str:

@@ -3,10 +3,10 @@ chat — one-line commands and guided forms — and the owner's own Telegram cha
 
 from aiogram import Router
 
-from handlers.owner.entry import channels, leads, orders, spend, telegram
+from handlers.owner.entry import channels, leads, menu, orders, spend, telegram
 
 router = Router(name="entry")
-router.include_routers(channels.router, spend.router, leads.router, orders.router,
+router.include_routers(menu.router, channels.router, spend.router, leads.router, orders.router,
                        telegram.router)
 
 __all__ = ["router"]

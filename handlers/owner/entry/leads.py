@@ -3,8 +3,8 @@ a form (name → phone → channel → UTM); the list, a lead's card, stage, sta
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram import F
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -20,6 +20,7 @@ from handlers.owner.entry.callbacks import Area, LeadAction, LeadCB, PickCB
 from handlers.owner.entry.common import picked_channel, send_notes
 from handlers.owner.entry.states import LeadSG
 from handlers.owner.entry.texts import lead_card, lead_line, limit_note
+from handlers.owner.entry.wizard import NOT_COMMAND, confirm_delete, wizard_routers
 from handlers.ui import NavAction, NavCB, done_with, h, nav_keyboard
 from services import marketing, plans, sales
 from services.db.models import Business, User
@@ -30,13 +31,8 @@ from services.sales import LeadView
 from services.teams import Permission, has_permission
 from services.validation import parse_phone
 
-router = Router(name="entry.leads")
-steps = Router(name="entry.leads.steps")
-steps.message.filter(StateFilter(LeadSG))
-steps.callback_query.filter(StateFilter(LeadSG))
-router.include_router(steps)
+router, steps = wizard_routers("leads", LeadSG, choose_state=LeadSG.channel)
 EDIT = Permission.MANAGE_LEADS
-NOT_COMMAND = ~F.text.startswith("/")
 
 
 class LeadDraft(BaseModel):
@@ -338,41 +334,19 @@ async def score_entered(message: Message, state: FSMContext, session: AsyncSessi
     await send_card(message, lead, role=role, locale=locale)
 
 
-@router.callback_query(LeadCB.filter(F.action == LeadAction.DELETE), flags={"perm": EDIT})
-async def on_delete(callback: CallbackQuery, callback_data: LeadCB, session: AsyncSession,
-                    business: Business) -> None:
-    lead = await sales.get_lead(session, business_id=business.id, lead_id=callback_data.lead_id)
-    await callback.answer()
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(
-        _("Delete the lead <b>{name}</b>? This can't be undone.").format(name=h(lead.name)),
-        reply_markup=keyboards.confirm_keyboard(
-            LeadCB(action=LeadAction.CONFIRM, lead_id=lead.id).pack(),
-            LeadCB(action=LeadAction.KEEP, lead_id=lead.id).pack()))
+async def _ask_delete(session: AsyncSession, business: Business, data: LeadCB, locale: str
+                      ) -> tuple[str, LeadCB, LeadCB]:
+    lead = await sales.get_lead(session, business_id=business.id, lead_id=data.lead_id)
+    return (_("Delete the lead <b>{name}</b>? This can't be undone.").format(name=h(lead.name)),
+            LeadCB(action=LeadAction.CONFIRM, lead_id=lead.id),
+            LeadCB(action=LeadAction.KEEP, lead_id=lead.id))
 
 
-@router.callback_query(LeadCB.filter(F.action == LeadAction.CONFIRM), flags={"perm": EDIT})
-async def on_delete_confirmed(callback: CallbackQuery, callback_data: LeadCB,
-                              session: AsyncSession, business: Business, role: str,
-                              locale: str) -> None:
-    await sales.delete_lead(session, business_id=business.id, lead_id=callback_data.lead_id)
-    await done_with(callback, _("Deleted"))
-    assert isinstance(callback.message, Message)
-    await send_leads(callback.message, session, business=business, role=role, locale=locale)
+async def _remove(session: AsyncSession, business: Business, data: LeadCB) -> None:
+    await sales.delete_lead(session, business_id=business.id, lead_id=data.lead_id)
 
 
-@router.callback_query(LeadCB.filter(F.action == LeadAction.KEEP), flags={"perm": BUSINESS})
-async def on_delete_declined(callback: CallbackQuery) -> None:
-    await done_with(callback, _("Kept"))
-
-
-@steps.message(LeadSG.channel, NOT_COMMAND, flags={"perm": BUSINESS})
-async def channel_invalid(message: Message) -> None:
-    await message.answer(_("Please choose one of the buttons."))
-
-
-@steps.message(NOT_COMMAND, flags={"perm": BUSINESS})
-async def step_invalid(message: Message) -> None:
-    await message.answer(_("Please type it as text."))
-
-
+confirm_delete(router, delete=LeadCB.filter(F.action == LeadAction.DELETE),
+               confirm=LeadCB.filter(F.action == LeadAction.CONFIRM),
+               keep=LeadCB.filter(F.action == LeadAction.KEEP), permission=EDIT,
+               ask=_ask_delete, remove=_remove, then=send_leads)

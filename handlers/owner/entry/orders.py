@@ -4,8 +4,8 @@ with a new total, cancel, refund and delete; the customers with their totals."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram import F
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -23,6 +23,7 @@ from handlers.owner.entry.callbacks import Area, OrderAction, OrderCB, PickCB
 from handlers.owner.entry.common import picked_channel, send_notes
 from handlers.owner.entry.states import OrderSG
 from handlers.owner.entry.texts import customer_line, order_card, order_line
+from handlers.owner.entry.wizard import NOT_COMMAND, confirm_delete, wizard_routers
 from handlers.ui import NavAction, NavCB, done_with, h, nav_keyboard, with_home
 from services import marketing, sales
 from services.db.models import Business
@@ -32,13 +33,8 @@ from services.sales import OrderItem, OrderView
 from services.teams import Permission, has_permission
 from services.validation import parse_amount
 
-router = Router(name="entry.orders")
-steps = Router(name="entry.orders.steps")
-steps.message.filter(StateFilter(OrderSG))
-steps.callback_query.filter(StateFilter(OrderSG))
-router.include_router(steps)
+router, steps = wizard_routers("orders", OrderSG, choose_state=OrderSG.channel)
 EDIT = Permission.MANAGE_ORDERS
-NOT_COMMAND = ~F.text.startswith("/")
 
 
 class OrderDraft(BaseModel):
@@ -321,41 +317,20 @@ async def edit_entered(message: Message, state: FSMContext, session: AsyncSessio
     await send_card(message, order, role=role, locale=locale)
 
 
-@router.callback_query(OrderCB.filter(F.action == OrderAction.DELETE), flags={"perm": EDIT})
-async def on_delete(callback: CallbackQuery, callback_data: OrderCB, session: AsyncSession,
-                    business: Business, locale: str) -> None:
-    order = await sales.get_order(session, business_id=business.id,
-                                  order_id=callback_data.order_id)
-    await callback.answer()
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(
-        _("Delete this order of {amount}? This can't be undone.").format(
-            amount=money(order.total, locale)),
-        reply_markup=keyboards.confirm_keyboard(
-            OrderCB(action=OrderAction.CONFIRM, order_id=order.id).pack(),
-            OrderCB(action=OrderAction.KEEP, order_id=order.id).pack()))
+async def _ask_delete(session: AsyncSession, business: Business, data: OrderCB, locale: str
+                      ) -> tuple[str, OrderCB, OrderCB]:
+    order = await sales.get_order(session, business_id=business.id, order_id=data.order_id)
+    return (_("Delete this order of {amount}? This can't be undone.").format(
+                amount=money(order.total, locale)),
+            OrderCB(action=OrderAction.CONFIRM, order_id=order.id),
+            OrderCB(action=OrderAction.KEEP, order_id=order.id))
 
 
-@router.callback_query(OrderCB.filter(F.action == OrderAction.CONFIRM), flags={"perm": EDIT})
-async def on_delete_confirmed(callback: CallbackQuery, callback_data: OrderCB,
-                              session: AsyncSession, business: Business, role: str,
-                              locale: str) -> None:
-    await sales.delete_order(session, business_id=business.id, order_id=callback_data.order_id)
-    await done_with(callback, _("Deleted"))
-    assert isinstance(callback.message, Message)
-    await send_orders(callback.message, session, business=business, role=role, locale=locale)
+async def _remove(session: AsyncSession, business: Business, data: OrderCB) -> None:
+    await sales.delete_order(session, business_id=business.id, order_id=data.order_id)
 
 
-@router.callback_query(OrderCB.filter(F.action == OrderAction.KEEP), flags={"perm": BUSINESS})
-async def on_delete_declined(callback: CallbackQuery) -> None:
-    await done_with(callback, _("Kept"))
-
-
-@steps.message(OrderSG.channel, NOT_COMMAND, flags={"perm": BUSINESS})
-async def channel_invalid(message: Message) -> None:
-    await message.answer(_("Please choose one of the buttons."))
-
-
-@steps.message(NOT_COMMAND, flags={"perm": BUSINESS})
-async def step_invalid(message: Message) -> None:
-    await message.answer(_("Please type it as text."))
+confirm_delete(router, delete=OrderCB.filter(F.action == OrderAction.DELETE),
+               confirm=OrderCB.filter(F.action == OrderAction.CONFIRM),
+               keep=OrderCB.filter(F.action == OrderAction.KEEP), permission=EDIT,
+               ask=_ask_delete, remove=_remove, then=send_orders)

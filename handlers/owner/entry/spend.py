@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram import F
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -22,6 +22,7 @@ from handlers.owner.entry.callbacks import Area, PickCB, SpendAction, SpendCB
 from handlers.owner.entry.common import picked_channel, require_write, send_notes
 from handlers.owner.entry.states import SpendSG
 from handlers.owner.entry.texts import channel_title, spend_line
+from handlers.owner.entry.wizard import NOT_COMMAND, confirm_delete, wizard_routers
 from handlers.ui import NavCB, done_with, h, nav_keyboard
 from services import marketing, sales
 from services.db.models import Business, User
@@ -30,13 +31,8 @@ from services.marketing import SpendView
 from services.teams import Permission, has_permission
 from services.validation import parse_amount, parse_day
 
-router = Router(name="entry.spend")
-steps = Router(name="entry.spend.steps")
-steps.message.filter(StateFilter(SpendSG))
-steps.callback_query.filter(StateFilter(SpendSG))
-router.include_router(steps)
+router, steps = wizard_routers("spend", SpendSG, choose_state=SpendSG.channel)
 EDIT = Permission.MANAGE_ORDERS
-NOT_COMMAND = ~F.text.startswith("/")
 
 
 class SpendDraft(BaseModel):
@@ -232,34 +228,22 @@ async def edit_entered(message: Message, state: FSMContext, session: AsyncSessio
     await send_spend(message, session, business=business, role=role, locale=locale)
 
 
-@router.callback_query(SpendCB.filter(F.action == SpendAction.DELETE), flags={"perm": EDIT})
-async def on_delete(callback: CallbackQuery, callback_data: SpendCB, session: AsyncSession,
-                    business: Business, locale: str) -> None:
-    entry = await marketing.get_spend(session, business_id=business.id,
-                                      entry_id=callback_data.entry_id)
-    await callback.answer()
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(
-        _("Delete this entry?\n{entry}").format(entry=spend_line(1, entry, locale)[3:]),
-        reply_markup=keyboards.confirm_keyboard(
-            SpendCB(action=SpendAction.CONFIRM, entry_id=entry.id).pack(),
-            SpendCB(action=SpendAction.KEEP, entry_id=entry.id).pack()))
+async def _ask_delete(session: AsyncSession, business: Business, data: SpendCB, locale: str
+                      ) -> tuple[str, SpendCB, SpendCB]:
+    entry = await marketing.get_spend(session, business_id=business.id, entry_id=data.entry_id)
+    return (_("Delete this entry?\n{entry}").format(entry=spend_line(1, entry, locale)[3:]),
+            SpendCB(action=SpendAction.CONFIRM, entry_id=entry.id),
+            SpendCB(action=SpendAction.KEEP, entry_id=entry.id))
 
 
-@router.callback_query(SpendCB.filter(F.action == SpendAction.CONFIRM), flags={"perm": EDIT})
-async def on_delete_confirmed(callback: CallbackQuery, callback_data: SpendCB,
-                              session: AsyncSession, business: Business, role: str,
-                              locale: str) -> None:
-    await marketing.delete_spend(session, business_id=business.id,
-                                 entry_id=callback_data.entry_id)
-    await done_with(callback, _("Deleted"))
-    assert isinstance(callback.message, Message)
-    await send_spend(callback.message, session, business=business, role=role, locale=locale)
+async def _remove(session: AsyncSession, business: Business, data: SpendCB) -> None:
+    await marketing.delete_spend(session, business_id=business.id, entry_id=data.entry_id)
 
 
-@router.callback_query(SpendCB.filter(F.action == SpendAction.KEEP), flags={"perm": BUSINESS})
-async def on_delete_declined(callback: CallbackQuery) -> None:
-    await done_with(callback, _("Kept"))
+confirm_delete(router, delete=SpendCB.filter(F.action == SpendAction.DELETE),
+               confirm=SpendCB.filter(F.action == SpendAction.CONFIRM),
+               keep=SpendCB.filter(F.action == SpendAction.KEEP), permission=EDIT,
+               ask=_ask_delete, remove=_remove, then=send_spend)
 
 
 @steps.callback_query(NavCB.filter(), flags={"perm": BUSINESS})
@@ -271,14 +255,3 @@ async def on_nav(callback: CallbackQuery, callback_data: NavCB, state: FSMContex
     await callback.message.edit_reply_markup(reply_markup=None)
     await callback.message.answer(_("Cancelled."))
     await send_spend(callback.message, session, business=business, role=role, locale=locale)
-
-
-@steps.message(SpendSG.channel, NOT_COMMAND, flags={"perm": BUSINESS})
-async def channel_invalid(message: Message) -> None:
-    await message.answer(_("Please choose one of the buttons."))
-
-
-@steps.message(NOT_COMMAND, flags={"perm": BUSINESS})
-async def step_invalid(message: Message) -> None:
-    await message.answer(_("Please type it as text."))
-

@@ -18,7 +18,7 @@ from handlers.owner.entry.common import require_write
 from handlers.owner.imports import keyboards, texts
 from handlers.owner.imports.callbacks import ImportAction, ImportCB
 from handlers.owner.imports.states import ImportSG
-from handlers.ui import done_with
+from handlers.ui import MenuCB, MenuItem, done_with
 from services import imports
 from services.db.models import Business, User
 from services.errors import InvalidInput
@@ -48,12 +48,23 @@ def _mapping(draft: ImportDraft) -> dict[int, Field]:
     return {int(k): Field(v) for k, v in draft.mapping.items()}
 
 
-@router.message(Command("import"), flags={"perm": UPLOAD})
-async def cmd_import(message: Message, state: FSMContext) -> None:
+async def start_import(message: Message, state: FSMContext) -> None:
     await DRAFT.finish(state)
     await DRAFT.save(state, ImportDraft())
     await state.set_state(ImportSG.file)
     await message.answer(texts.start_text(), reply_markup=keyboards.kinds_keyboard())
+
+
+@router.message(Command("import"), flags={"perm": UPLOAD})
+async def cmd_import(message: Message, state: FSMContext) -> None:
+    await start_import(message, state)
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.IMPORT), flags={"perm": UPLOAD})
+async def on_menu_import(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await start_import(callback.message, state)
 
 
 async def _read(bot: Bot, draft: ImportDraft) -> Table:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.insight_texts import insight_block
 from handlers.owner.insights import keyboards
 from handlers.owner.insights.callbacks import InsightAction, InsightCB
-from handlers.ui import h
+from handlers.ui import MenuCB, MenuItem, h
 from services import insights
 from services.db.models import Business
 from services.insights import InsightStatus, InsightView
@@ -44,13 +44,26 @@ async def _mark_seen(session: AsyncSession, business: Business, items: list[Insi
                              insight_ids=[i.id for i in items if i.status is InsightStatus.NEW])
 
 
-@router.message(Command("insights"), flags={"perm": VIEW})
-async def cmd_insights(message: Message, session: AsyncSession, business: Business,
-                       locale: str) -> None:
+async def send_insights(message: Message, session: AsyncSession, business: Business,
+                        locale: str) -> None:
     items = await _items(session, business, history=False)
     await message.answer(insights_text(business, items, locale),
                          reply_markup=keyboards.insights_keyboard(items, history=False))
     await _mark_seen(session, business, items)
+
+
+@router.message(Command("insights"), flags={"perm": VIEW})
+async def cmd_insights(message: Message, session: AsyncSession, business: Business,
+                       locale: str) -> None:
+    await send_insights(message, session, business, locale)
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.INSIGHTS), flags={"perm": VIEW})
+async def on_menu_insights(callback: CallbackQuery, session: AsyncSession, business: Business,
+                           locale: str) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await send_insights(callback.message, session, business, locale)
 
 
 @router.callback_query(InsightCB.filter(F.action == InsightAction.HISTORY), flags={"perm": VIEW})

@@ -9,7 +9,7 @@ import contextlib
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.chat_action import ChatActionSender
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,8 @@ from bot import reports as words
 from bot.middlewares.permissions import BUSINESS
 from handlers.owner.reports import keyboards, texts
 from handlers.owner.reports.callbacks import ReportAction, ReportCB
-from services import kpi, reports
+from handlers.ui import MenuCB, MenuItem
+from services import checkins, kpi, reports
 from services.charts.report import render_report
 from services.db.models import Business, User
 from services.reports import ReportData, ReportKind
@@ -50,11 +51,18 @@ async def send_report(message: Message, bot: Bot, session: AsyncSession, *,
         await message.answer(text, reply_markup=markup)
 
 
+async def _settings(session: AsyncSession, business: Business, user: User
+                    ) -> tuple[str, InlineKeyboardMarkup]:
+    enabled = await reports.is_opted_in(session, business_id=business.id, user_id=user.id)
+    checkin = await checkins.is_opted_in(session, business_id=business.id, user_id=user.id)
+    return (texts.settings_text(enabled=enabled, checkin=checkin),
+            keyboards.opt_in_keyboard(enabled=enabled, checkin=checkin))
+
+
 async def send_settings(message: Message, session: AsyncSession, *, business: Business,
                         user: User) -> None:
-    enabled = await reports.is_opted_in(session, business_id=business.id, user_id=user.id)
-    await message.answer(texts.settings_text(enabled=enabled),
-                         reply_markup=keyboards.opt_in_keyboard(enabled=enabled))
+    text, markup = await _settings(session, business, user)
+    await message.answer(text, reply_markup=markup)
 
 
 @router.message(Command("report"), flags={"perm": BUSINESS})
@@ -113,7 +121,50 @@ async def on_opt_in(callback: CallbackQuery, callback_data: ReportCB, session: A
                                        enabled=callback_data.action is ReportAction.OPT_IN)
     await callback.answer(_("Scheduled reports on.") if enabled
                           else _("Scheduled reports off."))
+    await _refresh_settings(callback, session, business, user)
+
+
+async def _refresh_settings(callback: CallbackQuery, session: AsyncSession, business: Business,
+                            user: User) -> None:
     assert isinstance(callback.message, Message)
+    text, markup = await _settings(session, business, user)
     with contextlib.suppress(TelegramBadRequest):
-        await callback.message.edit_text(texts.settings_text(enabled=enabled),
-                                         reply_markup=keyboards.opt_in_keyboard(enabled=enabled))
+        await callback.message.edit_text(text, reply_markup=markup)
+
+
+@router.callback_query(ReportCB.filter(F.action.in_({ReportAction.CHECKIN_ON,
+                                                      ReportAction.CHECKIN_OFF})),
+                       flags={"perm": BUSINESS})
+async def on_checkin_opt_in(callback: CallbackQuery, callback_data: ReportCB,
+                            session: AsyncSession, business: Business, user: User) -> None:
+    enabled = await checkins.set_opt_in(
+        session, business_id=business.id, user_id=user.id,
+        enabled=callback_data.action is ReportAction.CHECKIN_ON)
+    await callback.answer(_("Weekly check-ins on.") if enabled else _("Weekly check-ins off."))
+    await _refresh_settings(callback, session, business, user)
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.REPORTS), flags={"perm": BUSINESS})
+async def on_menu_reports(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(texts.choose_text(),
+                                      reply_markup=keyboards.choose_keyboard())
+
+
+@router.callback_query(ReportCB.filter(F.action == ReportAction.SHOW), flags={"perm": BUSINESS})
+async def on_show(callback: CallbackQuery, callback_data: ReportCB, bot: Bot,
+                  session: AsyncSession, business: Business, locale: str) -> None:
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await send_report(callback.message, bot, session, business=business,
+                      kind=callback_data.kind, locale=locale)
+
+
+@router.callback_query(ReportCB.filter(F.action == ReportAction.SETTINGS),
+                       flags={"perm": BUSINESS})
+async def on_settings(callback: CallbackQuery, session: AsyncSession, business: Business,
+                      user: User) -> None:
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await send_settings(callback.message, session, business=business, user=user)

@@ -43,11 +43,20 @@ def preparing_text() -> str:
     return _("⏳ Preparing the report…")
 
 
-def settings_text(*, enabled: bool) -> str:
+def choose_text() -> str:
+    return _("🗓 <b>Reports</b>\n\nWhich report would you like now? Scheduled ones arrive "
+             "by themselves; ⚙️ Notifications chooses which you get.")
+
+
+def settings_text(*, enabled: bool, checkin: bool = False) -> str:
     state = _("You get them.") if enabled else _("You don't get them.")
+    checkin_state = (_("Weekly strategy check-in (Mondays 09:00, when the month has a plan): "
+                       "on.") if checkin
+                     else _("Weekly strategy check-in (Mondays 09:00, when the month has a "
+                            "plan): off."))
     return "\n".join([
         _("🗓 <b>Scheduled reports</b>"), "",
         _("Every day at 09:00 a daily brief, on Mondays the weekly report, on the 1st the "
           "monthly report and each quarter a quarterly review — in the business's time "
           "zone, with charts and a comparison with the previous period and your goals."),
-        "", state])
+        "", state, checkin_state])

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.checkin_texts import checkin_text  # the weekly push words it too
 from handlers.drafts import DraftSlot
 from handlers.errors import describe_invalid
 from handlers.owner.strategy import keyboards, texts
@@ -150,7 +151,7 @@ async def on_check_in(callback: CallbackQuery, session: AsyncSession, business: 
     month = await strategy.current_month(session, business_id=business.id)
     result = await strategy.check_in(session, business_id=business.id, month=month)
     assert isinstance(callback.message, Message)
-    await callback.message.answer(texts.checkin_text(result, locale))
+    await callback.message.answer(checkin_text(result, locale))
 
 
 @router.message(Command("diagnostics"), flags={"perm": VIEW})

@@ -10,7 +10,7 @@ from bot.formatting import money, number
 from handlers import labels
 from handlers.ui import h
 from services.diagnostics import Diagnosis, Horizon, Loss, Part
-from services.strategy import SECTIONS, CheckIn, StrategyView
+from services.strategy import SECTIONS, StrategyView
 
 
 def section_title(section: str) -> str:
@@ -97,26 +97,6 @@ def strategy_text(business_name: str, view: StrategyView, locale: str) -> str:
     lines += ["", _("Revisions: {count}.").format(count=view.revisions)]
     if view.source == "rules":
         lines.append(_("⚙️ Offline answer — built from rules and templates, no AI key in use."))
-    return "\n".join(lines)
-
-
-def checkin_text(c: CheckIn, locale: str) -> str:
-    lines = [_("📊 <b>Check-in</b> — {expected} of the month has passed.").format(
-        expected=_pct(c.expected_pct, locale))]
-    if c.revenue_goal:
-        lines.append(_("Revenue {current} of {goal} ({pct}).").format(
-            current=money(c.revenue, locale), goal=money(c.revenue_goal, locale),
-            pct=_pct(c.revenue * 100 // c.revenue_goal, locale)))
-    if c.leads_goal:
-        lines.append(_("Leads {current} of {goal} ({pct}).").format(
-            current=number(c.leads, locale), goal=number(c.leads_goal, locale),
-            pct=_pct(c.leads * 100 // c.leads_goal, locale)))
-    if not c.revenue_goal and not c.leads_goal:
-        lines.append(_("The plan has no revenue or leads goal to compare with yet."))
-    behind = [g for g, v in ((c.revenue_goal, c.revenue), (c.leads_goal, c.leads))
-              if g and v * 100 // g < c.expected_pct]
-    lines.append(_("Behind the plan: push this week's offer harder and check /insights.")
-                 if behind else _("On track. Keep going."))
     return "\n".join(lines)
 
 

@@ -139,3 +139,65 @@ async def test_the_main_menu_opens_the_dashboard(tg: Telegram, db: Database) -> 
     shown = (await user.press("📊 Dashboard"))[-1]
     assert "Test Biz" in shown.text  # the empty state (no data yet) with its period buttons
     assert shown.buttons
+
+
+async def test_menu_buttons_and_the_dashboards_top_insights(tg: Telegram, db: Database) -> None:
+    from services import insights
+    from services.insights import Priority, RuleKey
+    from services.insights import rules as r
+
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 7611)
+        await insights.record(s, business_id=business.id, findings=[
+            r.Finding(RuleKey.REVENUE_GROWTH, Priority.LOW,
+                      {"pct": 30.0, "current": 1_300_000, "previous": 1_000_000}),
+            r.Finding(RuleKey.ROAS_LOW, Priority.CRITICAL,
+                      {"roas": 1.5, "revenue": 450_000, "spend": 300_000}),
+            r.Finding(RuleKey.TRIAL_ENDING, Priority.HIGH, {"days": 2}),
+            r.Finding(RuleKey.CHURN_HIGH, Priority.CRITICAL,
+                      {"churn": 8.0, "lost": 8, "at_start": 100}),
+        ])
+        from services.db.base import utcnow
+        from services.db.models import SalesBot, SalesConversation
+
+        s.add(SalesBot(id=7_000_011, business_id=business.id, username="cafe_bot",
+                       token_encrypted="x", secret_encrypted="y"))
+        await s.flush()
+        for chat in (1, 2):
+            s.add(SalesConversation(business_id=business.id, bot_id=7_000_011,
+                                    customer_chat_id=chat, handoff_at=utcnow() if chat == 1
+                                    else None))
+        await s.commit()
+    await _seed(db, business.id)
+    user = tg.user(7611)
+    menu = (await user.send("/menu"))[-1]
+    for label in ("📊 Dashboard", "➕ Add data", "🔔 Insights", "🗓 Reports"):
+        assert label in menu.button_texts()
+    [photo] = [m for m in await user.press("📊 Dashboard", message=menu) if m.photo is not None]
+    text = photo.text
+    assert "🔔 Top insights" in text
+    top = text.split("🔔 Top insights")[1]
+    assert "🔴" in top and "ROAS is 1.5 — below 2" in top and "Churn is 8% — above 5%" in top
+    assert "🟠 Your trial ends in 2 days" in top
+    assert "Revenue grew" not in top  # only the three most urgent
+    assert len(text) <= 1024
+    assert "💬 Chatbot: 2 conversations, 1 handed to a human" in text
+
+    entry = (await user.press("➕ Add data", message=menu))[-1]
+    assert entry.button_texts() == ["💸 Spend", "🙋 Lead", "🛒 Order", "📥 Import CSV/Excel",
+                                    "🏠 Main menu"]
+    step = (await user.press("🛒 Order", message=entry))[-1]
+    assert "order" in step.text.lower()
+    await user.send("/cancel")
+    upload = (await user.press("📥 Import CSV/Excel", message=entry))[-1]
+    assert "Import from a file" in upload.text
+
+    listed = (await user.press("🔔 Insights", message=menu))[-1]
+    assert "Insights — Test Biz" in listed.text and "ROAS is 1.5" in listed.text
+    chooser = (await user.press("🗓 Reports", message=menu))[-1]
+    assert chooser.button_texts()[:4] == ["Daily brief", "Weekly report", "Monthly report",
+                                          "Quarterly review"]
+    replies = await user.press("Weekly report", message=chooser)
+    assert any(m.photo is not None and "Weekly report" in m.text for m in replies)
+    settings = (await user.press("⚙️ Notifications", message=chooser))[-1]
+    assert "You get them." in settings.text and "plan): on." in settings.text

@@ -224,3 +224,23 @@ async def test_a_viewer_adding_the_bot_to_a_channel_is_refused(tg: Telegram, db:
     assert "can't manage integrations" in viewer.last_message.text
     async with db.sessionmaker() as s:
         assert await marketing.list_channels(s, business_id=business.id) == []
+
+
+async def test_form_fallbacks_and_keeping_an_entry(tg: Telegram, db: Database) -> None:
+    """The shared wizard pieces (``entry.wizard``): a typed word where a button is wanted, a
+    photo where text is wanted, and ↩️ No, keep it."""
+    async with db.sessionmaker() as s:
+        await make_owner(s, 7109)
+    user = tg.user(7109)
+    await user.send("/spend")
+    await user.press("➕ Add spend")
+    assert (await user.send("instagram please"))[-1].text == "Please choose one of the buttons."
+    await user.press("✈️ Telegram channel")
+    assert "Please type it as text" in (await user.send_photo(b"png"))[-1].text
+    await user.send("100k")
+    await user.press("Today")
+    listed = (await user.send("/spend"))[-1]
+    await user.press("🗑 1", message=listed)
+    kept = await user.press("↩️ No, keep it")
+    assert user.history[-1].text.endswith("✓ Kept") and not kept[-1].button_texts()
+    assert "100,000 so'm" in (await user.send("/spend"))[-1].text

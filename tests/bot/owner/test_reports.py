@@ -107,7 +107,15 @@ async def test_members_opt_in_and_viewers_cannot_export(tg: Telegram, db: Databa
     await viewer.press("🔔 Get scheduled reports", message=screen)
     edited = viewer.history[-1]
     assert "You get them." in edited.text
-    assert edited.button_texts() == ["🔕 Stop scheduled reports"]
+    assert edited.button_texts() == ["🔕 Stop scheduled reports",
+                                     "🔔 Get weekly strategy check-ins"]
+    assert "Weekly strategy check-in (Mondays 09:00, when the month has a plan): off." \
+        in edited.text
+    await viewer.press("🔔 Get weekly strategy check-ins", message=edited)
+    edited = viewer.history[-1]
+    assert "plan): on." in edited.text
+    assert edited.button_texts() == ["🔕 Stop scheduled reports",
+                                     "🔕 Stop weekly strategy check-ins"]
     [photo] = [m for m in await viewer.send("/report weekly") if m.photo is not None]
     replies = await viewer.press("📄 PDF", message=photo)
     assert not any(m.document is not None for m in replies)
