@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from bot.config import Settings
 from bot.integrations import EXTRAS_KEY, IntegrationRuntime
 from bot.scheduler import build_scheduler
 from bot.sync_jobs import sync_tick
@@ -30,7 +31,7 @@ class StubEngine:
 
 def _app(engine: StubEngine) -> Any:
     runtime = IntegrationRuntime(box=None, clients=None, engine=engine)  # type: ignore[arg-type]
-    return SimpleNamespace(extras={EXTRAS_KEY: runtime})
+    return SimpleNamespace(extras={EXTRAS_KEY: runtime}, settings=Settings())
 
 
 async def test_a_tick_runs_every_due_connection_and_survives_a_crash() -> None:
