@@ -27,6 +27,7 @@ COMMANDS = (
     ("dreambuyer", N_("Dream Buyer avatars")),
     ("offer", N_("Offer Builder")),
     ("hvco", N_("Lead magnets (HVCO)")),
+    ("chatbot", N_("Sales chatbot: your business's own bot")),
     ("ask", N_("Ask the AI marketing advisor")),
     ("new", N_("New AI conversation")),
     ("usp", N_("USP and elevator pitch ideas")),

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.billing_notices import owner_bot_id, queue_receipt
+from bot.sales_runtime import add_telegram_routes
 from services.billing import click, payme
 from services.billing.invoices import InvoiceView
 
@@ -113,7 +114,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 # Each feature that serves HTTP adds one function here that mounts its routes.
-ROUTE_GROUPS: list[Callable[[web.Application], None]] = [add_payment_routes]
+ROUTE_GROUPS: list[Callable[[web.Application], None]] = [add_payment_routes,
+                                                          add_telegram_routes]
 
 
 def build_web_app(app: Any) -> web.Application:

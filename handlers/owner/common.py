@@ -38,6 +38,7 @@ def help_text() -> str:
         _("/dreambuyer — Dream Buyer avatars"),
         _("/offer — offers: value equation, stack, guarantee, price"),
         _("/hvco — lead magnets: drafts, files and links"),
+        _("/chatbot — your business's own sales bot: connect, pause, operators"),
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),
