@@ -15,7 +15,9 @@ from bot.emulator import BotAPIEmulator
 from bot.outbox import OutboxSender
 from bot.polling import InboxPoller
 from bot.runner import start_owner_bot
-from bot.sales_runtime import SalesRuntime
+from bot.sales_runtime import SalesRuntime, owner_webhook_secret, secret_box, token_checker
+from bot.web import start_web
+from services.salesbot import bots
 from services.salesbot.answers import ProductCard, SalesAnswer
 from services.salesbot.intents import Intent
 from tests.conftest import OWNER_TOKEN
@@ -40,6 +42,7 @@ class Platform:
     emulator: BotAPIEmulator
     app: Any
     runtime: SalesRuntime
+    web_base: str | None = None
 
     def owner(self, user_id: int, **kwargs: Any) -> Any:
         kwargs.setdefault("first_name", f"User{user_id}")
@@ -54,6 +57,19 @@ class Platform:
     def add_business_bot(self, token: str, username: str) -> None:
         self.emulator.add_bot(token, username=username, first_name=username)
 
+    async def connect(self, business_id: int, owner_id: int, token: str,
+                      username: str) -> None:
+        """Connect and serve a bot as /chatbot does, without the owner's screens."""
+        self.add_business_bot(token, username)
+        async with self.app.sessionmaker.begin() as session:
+            view = await bots.connect(session, business_id=business_id, token=token,
+                                      user_id=owner_id, checker=token_checker(self.app),
+                                      box=secret_box(self.app))
+        async with self.app.sessionmaker() as session:
+            info = await bots.runnable(session, bot_id=view.id, box=secret_box(self.app))
+        assert info is not None
+        assert await self.runtime.start_bot(info)
+
     async def flush_outbox(self) -> int:
         sender: OutboxSender = make_outbox_sender(self.app, self.runtime.all_bots)
         sender.per_chat_interval = 0.0
@@ -64,8 +80,10 @@ class Platform:
 
 
 @contextlib.asynccontextmanager
-async def running_platform(settings: Settings, *, compose: Any = fake_compose
-                           ) -> AsyncIterator[Platform]:
+async def running_platform(settings: Settings, *, compose: Any = fake_compose,
+                           webhook: bool = False) -> AsyncIterator[Platform]:
+    """Polling (``run``), or with ``webhook`` every bot through one aiohttp app
+    (``webhook``), the emulator delivering to ``/tg/{bot_id}`` with each bot's secret."""
     async with BotAPIEmulator() as emu:
         emu.add_bot(OWNER_TOKEN, username="biznespilot_test_bot", first_name="BiznesPilot")
         settings = settings.model_copy(update={"telegram_api_url": emu.base_url})
@@ -73,17 +91,33 @@ async def running_platform(settings: Settings, *, compose: Any = fake_compose
         if compose is not None:
             app.extras["sales_compose"] = compose
         bot, dp = await start_owner_bot(app, OWNER_TOKEN)
-        poller = InboxPoller(bot, dp, app.sessionmaker, concurrent=False, timeout=1)
-        task = asyncio.create_task(poller.run())
-        runtime = SalesRuntime(app, mode="polling", owner_bot=bot, owner_dispatcher=dp,
-                               poll_timeout=1, concurrent=False, sync_interval=0)
-        await runtime.start()
+        web = poller = task = None
+        if webhook:
+            web = await start_web(app, "127.0.0.1", 0)
+            base = f"http://127.0.0.1:{web.addresses[0][1]}"
+            runtime = SalesRuntime(app, mode="webhook", owner_bot=bot, owner_dispatcher=dp,
+                                   webhook_base=base, sync_interval=0)
+            await runtime.start()
+            await bot.set_webhook(f"{base}/tg/{bot.id}",
+                                  secret_token=owner_webhook_secret(OWNER_TOKEN))
+        else:
+            poller = InboxPoller(bot, dp, app.sessionmaker, concurrent=False, timeout=1)
+            task = asyncio.create_task(poller.run())
+            runtime = SalesRuntime(app, mode="polling", owner_bot=bot, owner_dispatcher=dp,
+                                   poll_timeout=1, concurrent=False, sync_interval=0)
+            await runtime.start()
+        platform = Platform(emulator=emu, app=app, runtime=runtime)
+        platform.web_base = (f"http://127.0.0.1:{web.addresses[0][1]}" if web is not None
+                             else None)
         try:
-            yield Platform(emulator=emu, app=app, runtime=runtime)
+            yield platform
         finally:
             await runtime.close()
-            poller.stop()
-            await task
+            if poller is not None and task is not None:
+                poller.stop()
+                await task
+            if web is not None:
+                await web.cleanup()
             await bot.session.close()
             await app.storage.close()
             await app.engine.dispose()

@@ -110,6 +110,9 @@ async def test_revoked_token_pauses_only_that_bot(settings: Settings, db: Databa
         await _connect(p, 8201, TOKEN_A, "chilonzor_coffee_bot")
         await _connect(p, 8202, TOKEN_B, "yunusobod_flowers_bot")
         p.emulator.revoke_bot(TOKEN_A)
+        state = p.emulator.bot_state(TOKEN_A)
+        if state.wakeup is not None:  # end the long poll now: the next one gets the 401
+            state.wakeup.set()
         await p.runtime.wait_stopped(5550001)
         async with db.sessionmaker() as s:
             assert (await s.get(SalesBot, 5550001)).status == BotStatus.REVOKED  # type: ignore[union-attr]
