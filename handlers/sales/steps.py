@@ -151,9 +151,11 @@ async def _answer(message: Message, session: AsyncSession, app: App, ai: AIGatew
     if intent == Intent.UNKNOWN and message.bot is not None:
         with suppress(TelegramAPIError):  # the AI may take a few seconds
             await message.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-    answer = await _compose(app)(
-        session, ai, business_id=sales.business.id, text=text, intent=intent,
-        language=locale, history=await conversations.history(session, conversation))
+    # the history only matters to the model (unknown questions): one query less otherwise
+    history = (await conversations.history(session, conversation)
+               if intent == Intent.UNKNOWN else None)
+    answer = await _compose(app)(session, ai, business_id=sales.business.id, text=text,
+                                 intent=intent, language=locale, history=history)
     body = render_answer(answer, locale)
     if not body:
         await _say(message, session, conversation, _no_answer_text(), source="fallback",
