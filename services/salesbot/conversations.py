@@ -224,12 +224,16 @@ async def due_reminders(session: AsyncSession, *, now: datetime | None = None,
     since their last message; each returned one is marked reminded."""
     moment = now or utcnow()
     cutoff = moment - after
+    # the bot's own "a person will answer" does not count: only an operator's message does
+    answered = select(SalesMessage.id).where(
+        SalesMessage.conversation_id == SalesConversation.id,
+        SalesMessage.author == "operator",
+        SalesMessage.created_at >= SalesConversation.last_customer_at).exists()
     rows = list(await session.scalars(select(SalesConversation).where(
         SalesConversation.handoff != Handoff.NONE.value,
         SalesConversation.last_customer_at.is_not(None),
         SalesConversation.last_customer_at <= cutoff,
-        or_(SalesConversation.last_reply_at.is_(None),
-            SalesConversation.last_reply_at < SalesConversation.last_customer_at),
+        ~answered,
         or_(SalesConversation.handoff_reminded_at.is_(None),
             SalesConversation.handoff_reminded_at < SalesConversation.last_customer_at),
     ).order_by(SalesConversation.last_customer_at).limit(limit)))

@@ -4,6 +4,7 @@ tenant isolation and the owner's pause / replace / disconnect (SQLite and Postgr
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -11,7 +12,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.sales_notices import HandoffAction, HandoffCB
+from bot.scheduler import handoff_reminders
 from services import hvco, plans
+from services.db.base import utcnow
 from services.db.models import Lead, SalesBot, SalesConversation, UsageCounter
 from services.hvco import DraftText, HvcoStatus, HvcoType
 from services.plans import Resource
@@ -96,9 +99,17 @@ async def test_message_limit_warns_then_hands_off(settings: Settings, db: Databa
         assert "a person from our team will answer you here" in past.text  # never silence
         await p.flush_outbox()
         assert "Why: the monthly message limit is used up" in owner.last_message.text
-        async with db.sessionmaker() as s:
+        async with db.sessionmaker.begin() as s:
             conversation = (await s.scalars(select(SalesConversation))).one()
             assert (conversation.handoff, conversation.handoff_reason) == ("waiting", "limit")
+            conversation.last_customer_at = utcnow() - timedelta(minutes=16)
+        # nobody answered for 15 minutes: the scheduler job reminds the operators, once
+        assert await handoff_reminders(p.app) == 1
+        assert await handoff_reminders(p.app) == 0
+        await p.flush_outbox()
+        assert "Malika has been waiting for an answer for over 15 minutes" in (
+            owner.last_message.text)
+        assert owner.last_message.button_texts() == ["✍️ Reply", "✅ Close"]
 
 
 async def test_webhooks_check_each_bots_secret(settings: Settings, db: Database) -> None:
@@ -169,6 +180,16 @@ async def test_two_businesses_never_see_each_other(settings: Settings, db: Datab
         card = (await owner_a.send("/chatbot"))[-1].text
         assert "Conversations: 1 · 🙋 with a person now: 1" in card
         assert "yunusobod" not in card
+        # a complaint hands off with an apology; /stop ends follow-ups
+        unhappy = p.customer(TOKEN_B, 9603, first_name="Olim")
+        sorry = (await unhappy.send("Menda muammo bor, shikoyat qilmoqchiman"))[-1]
+        assert "We're sorry this happened" in sorry.text
+        assert "won't send you any more messages" in (await unhappy.send("/stop"))[-1].text
+        async with db.sessionmaker() as s:
+            row = await s.scalar(select(SalesConversation).where(
+                SalesConversation.customer_chat_id == 9603))
+            assert row is not None and row.handoff_reason == "complaint"
+            assert row.stopped_at is not None and row.business_id == second.id
 
 
 async def test_pause_resume_replace_and_disconnect(settings: Settings, db: Database) -> None:
