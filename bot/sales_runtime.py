@@ -148,6 +148,10 @@ class SalesRuntime:
         self._sync_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._closing = False
+        # SQLite has one writer: updates handled one at a time queue in order instead of
+        # sleeping in the busy handler's back-off (which made the tail seconds long)
+        sqlite = app.settings.database_url.startswith("sqlite")
+        self._handling = asyncio.Semaphore(1 if sqlite else 64)
         app.extras["sales_runtime"] = self
         if owner_bot is not None and owner_dispatcher is not None:
             token = owner_bot.token
@@ -329,7 +333,8 @@ class SalesRuntime:
         except ValueError:
             return web.Response(status=400, text="bad update")
         try:
-            await served.dispatcher.feed_update(served.bot, update)
+            async with self._handling:
+                await served.dispatcher.feed_update(served.bot, update)
         except Exception:  # answered what it could; a non-2xx would make Telegram re-send
             log.exception("bot %s: update %s failed", bot_id, update.update_id)
         return web.json_response({})
