@@ -97,6 +97,10 @@ async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     router, error_handler = sales_handlers()
     dp = Dispatcher(storage=app.storage, disable_fsm=True, i18n=app.i18n,
                     settings=app.settings, app=app, ai=app.ai, runtime=runtime)
+    # Every business bot's poller emits startup/shutdown on this shared dispatcher: pausing
+    # one bot must not close the FSM storage all bots (and the owner bot) share; App.close
+    # closes it.
+    dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
     settings = app.settings
     dp.update.outer_middleware(await make_dedup(app))
     dp.update.outer_middleware(ThrottlingMiddleware(rate=settings.flood_rate,
