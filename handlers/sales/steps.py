@@ -167,8 +167,9 @@ async def _answer(message: Message, session: AsyncSession, app: App, ai: AIGatew
 
 async def _priced(session: AsyncSession, app: App, ai: AIGateway, sales: SalesContext,
                   text: str, locale: str) -> list[tuple[str, int]]:
+    # intent ORDER: the answer sources put the products the customer named first
     answer = await _compose(app)(session, ai, business_id=sales.business.id, text=text,
-                                 intent=Intent.PRODUCT, language=locale, history=None)
+                                 intent=Intent.ORDER, language=locale, history=None)
     return [(p.name, p.price) for p in answer.products if p.price is not None][:MAX_PRODUCTS]
 
 
