@@ -273,3 +273,11 @@ def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
                         users_bot_id=owner_id,
                         tickers=[BroadcastProgress(app.sessionmaker, bots, app.i18n)],
                         guards=[nurture.cancel_unqualified])
+
+
+def sales_handlers() -> tuple[Router, Any]:
+    """The business bots' router and error handler (mounted by ``bot.sales_dispatcher``;
+    the composition root is the one place that reaches up into ``handlers``)."""
+    from handlers import sales
+
+    return sales.get_router(), sales.on_error

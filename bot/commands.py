@@ -31,6 +31,7 @@ COMMANDS = (
     ("nurture", N_("Chatbot follow-ups for leads (nurture)")),
     ("chatstats", N_("Sales chatbot stats and exports")),
     ("conversation", N_("A chatbot conversation and its transcript")),
+    ("chatbot", N_("Sales chatbot: your business's own bot")),
     ("ask", N_("Ask the AI marketing advisor")),
     ("new", N_("New AI conversation")),
     ("usp", N_("USP and elevator pitch ideas")),

@@ -1,4 +1,5 @@
-"""Long polling for the owner bot (``biznespilot run``)."""
+"""``biznespilot run`` (long polling) and ``biznespilot webhook``: the owner bot and every
+active business bot in one process."""
 
 from __future__ import annotations
 
@@ -38,10 +39,13 @@ def start_amocrm_worker(app: App) -> tuple[Any, asyncio.Task[None]]:
 
 async def run_polling(app: App, token: str) -> None:
     """Embedded production: polling plus the in-process scheduler."""
+    from bot.sales_runtime import SalesRuntime
     from bot.scheduler import build_scheduler
 
     bot, dp = await start_owner_bot(app, token)
     poller = InboxPoller(bot, dp, app.sessionmaker)
+    runtime = SalesRuntime(app, mode="polling", owner_bot=bot, owner_dispatcher=dp)
+    await runtime.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, poller.stop)
@@ -52,7 +56,7 @@ async def run_polling(app: App, token: str) -> None:
         from bot.web import start_web
 
         web_runner = await start_web(app, app.settings.web_host, app.settings.web_port)
-    sender = make_outbox_sender(app, {bot.id: bot})
+    sender = make_outbox_sender(app, runtime.all_bots)
     sending = asyncio.create_task(sender.run())
     amocrm = start_amocrm_worker(app)
     try:
@@ -62,8 +66,44 @@ async def run_polling(app: App, token: str) -> None:
         await sending
         amocrm[0].stop()
         await amocrm[1]
+        await runtime.close()
         if web_runner is not None:
             await web_runner.cleanup()
         scheduler.shutdown(wait=False)
+        await bot.session.close()
+        await app.close()
+
+
+async def run_webhook(app: App, token: str) -> None:
+    """Server mode: one aiohttp app receives every bot's updates at ``/tg/{bot_id}``, each
+    checked against its own secret; the outbox sender runs here too (scheduler: separate)."""
+    from bot.sales_runtime import SalesRuntime, owner_webhook_secret
+    from bot.web import start_web
+
+    base = app.settings.webhook_base_url
+    if not base:
+        raise SystemExit("WEBHOOK_BASE_URL is not set (the public https:// address of this "
+                         "server)")
+    bot, dp = await start_owner_bot(app, token)
+    runtime = SalesRuntime(app, mode="webhook", owner_bot=bot, owner_dispatcher=dp,
+                           webhook_base=base)
+    await runtime.start()
+    web_runner = await start_web(app, app.settings.web_host, app.settings.web_port)
+    await bot.set_webhook(f"{base.rstrip('/')}/tg/{bot.id}",
+                          secret_token=owner_webhook_secret(token),
+                          allowed_updates=dp.resolve_used_update_types())
+    sender = make_outbox_sender(app, runtime.all_bots)
+    sending = asyncio.create_task(sender.run())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        sender.stop()
+        await sending
+        await web_runner.cleanup()
+        await runtime.close()
         await bot.session.close()
         await app.close()

@@ -37,6 +37,19 @@ async def subscription_lifecycle(app: App) -> dict[str, int]:
         return await subscriptions.expire_lapsed(session)
 
 
+async def handoff_reminders(app: App) -> int:
+    """Remind the operators of customers waiting more than 15 minutes for a person."""
+    from bot.sales_notices import queue_reminder
+    from services.salesbot import conversations
+
+    queued = 0
+    async with app.sessionmaker.begin() as session:
+        for conversation in await conversations.due_reminders(session):
+            queued += await queue_reminder(session, app.i18n, bot_id=owner_bot_id(app),
+                                           conversation=conversation)
+    return queued
+
+
 async def retention_purge(app: App) -> dict[str, int]:
     """Delete data older than each plan's retention."""
     async with app.sessionmaker.begin() as session:
@@ -119,5 +132,13 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
 
     # Monday 09:00 business-local, checked like the reports (a missed tick catches up)
     scheduler.add_job(checkins_job, "interval", minutes=5, id="strategy_checkins",
+                      max_instances=1, coalesce=True)
+
+    async def handoff_job() -> None:
+        queued = await handoff_reminders(app)
+        if queued:
+            log.info("queued %d hand-off reminders", queued)
+
+    scheduler.add_job(handoff_job, "interval", minutes=1, id="salesbot_handoff_reminders",
                       max_instances=1, coalesce=True)
     return scheduler

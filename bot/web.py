@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.amocrm_web import add_amocrm_routes
 from bot.billing_notices import owner_bot_id, queue_receipt
+from bot.sales_runtime import add_telegram_routes
 from services.billing import click, payme
 from services.billing.invoices import InvoiceView
 
@@ -115,7 +116,8 @@ async def health(request: web.Request) -> web.Response:
 
 # Each feature that serves HTTP adds one function here that mounts its routes.
 ROUTE_GROUPS: list[Callable[[web.Application], None]] = [add_payment_routes,
-                                                         add_amocrm_routes]
+                                                         add_amocrm_routes,
+                                                         add_telegram_routes]
 
 
 def build_web_app(app: Any) -> web.Application:

@@ -41,6 +41,7 @@ def help_text() -> str:
         _("/hvco — lead magnets: drafts, files and links"),
         _("/nurture — the sales chatbot's follow-ups for leads; /chatstats 30 — chatbot stats "
           "with CSV and Excel exports; /conversation 12 — one conversation"),
+        _("/chatbot — your business's own sales bot: connect, pause, operators"),
         _("/ask — ask the AI advisor (/new starts over), /usp — USP ideas"),
         _("/spend, /lead, /order — log spend, leads and sales; /leads, /orders, /customers, "
           "/channels — see and edit them"),

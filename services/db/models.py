@@ -1460,3 +1460,27 @@ class CheckinOptIn(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Sales chatbot engine: per-bot copies of lead-magnet files -----------------------------
+
+
+class SalesBotFile(Base):
+    """A lead magnet's file as one business bot knows it.
+
+    Telegram file ids belong to the bot that received the upload, so the owner bot's id does
+    not work in a business bot: the first delivery re-uploads the file through that bot and
+    keeps its own id here.
+    """
+
+    __tablename__ = "sales_bot_files"
+    __table_args__ = (UniqueConstraint("bot_id", "hvco_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("sales_bots.id", ondelete="CASCADE"))
+    hvco_id: Mapped[int] = mapped_column(ForeignKey("hvcos.id", ondelete="CASCADE"))
+    source_file_id: Mapped[str] = mapped_column(String(256))  # the owner bot's id it copies
+    file_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -59,9 +59,12 @@ DRAFT = DraftSlot(DRAFT_KEY, HvcoDraft)
 
 
 async def sales_bot_username(session: AsyncSession, business: Business) -> str | None:
-    """The username of the business's connected sales bot; none can be connected yet.
+    """The username of the business's first running sales bot (the deep link's target)."""
+    from services.salesbot import bots
 
-    The sales chatbot issue supplies it here; the screen then shows the full deep link."""
+    for item in await bots.list_bots(session, business_id=business.id):
+        if item.running:
+            return item.username
     return None
 
 

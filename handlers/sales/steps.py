@@ -1,0 +1,494 @@
+"""A customer's messages to a business bot: parse → the conversation engine → reply.
+
+Order of decisions for a message: count it against the monthly limit; record it; a reply
+stops any nurture sequence; while a person has the conversation the bot stays silent and
+relays it to the operators; past the limit a polite fixed reply and a hand-off; otherwise the
+intent decides (greeting → welcome, human/complaint → hand-off, order → order flow, anything
+else → the answer sources, then "let me connect you").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from html import escape
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    ChatMemberUpdated,
+    ErrorEvent,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.billing_notices import owner_bot_id
+from bot.formatting import money
+from bot.sales_dispatcher import SalesContext
+from bot.sales_notices import (
+    queue_customer_message,
+    queue_handoff_card,
+    queue_limit_warning,
+    queue_order_notice,
+)
+from handlers.sales import keyboards
+from handlers.sales.callbacks import SalesAction, SalesCB
+from handlers.sales.states import OrderSG
+from services import hvco
+from services.ai import AIGateway
+from services.db.base import utcnow
+from services.db.models import SalesBotFile, SalesConversation
+from services.errors import DomainError, LimitExceeded
+from services.salesbot import answers, conversations, nurture
+from services.salesbot.answers import SalesAnswer
+from services.salesbot.intents import Intent, detect_intent
+
+log = logging.getLogger(__name__)
+router = Router(name="sales")
+
+Compose = Callable[..., Awaitable[SalesAnswer]]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+MAX_PRODUCTS = 8
+
+
+def _compose(app: App) -> Compose:
+    """The answer composer (``services.salesbot.answers``; tests may inject a fake)."""
+    return app.extras.get("sales_compose") or answers.compose_answer
+
+
+async def _say(message: Message, session: AsyncSession, conversation: SalesConversation,
+               text: str, *, source: str, markup: Markup | None = None,
+               intent: str | None = None) -> None:
+    """Reply in the chat and keep the transcript."""
+    await message.answer(text, reply_markup=markup)
+    await conversations.record(session, conversation, author="bot", text=text, source=source,
+                               intent=intent)
+
+
+def welcome_text(business_name: str) -> str:
+    return _("👋 Assalomu alaykum! This is the bot of <b>{business}</b>.\n\nI can show you "
+             "products and prices, answer questions, take your order or connect you with a "
+             "person. Choose below or just write your question.").format(
+                 business=escape(business_name))
+
+
+async def _welcome(message: Message, session: AsyncSession, sales: SalesContext) -> None:
+    await _say(message, session, sales.conversation, welcome_text(sales.business.name),
+               source="template", markup=keyboards.menu_keyboard(), intent="greeting")
+
+
+async def _hand_off(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                    *, reason: str, reply: str) -> None:
+    """Flag the conversation for a person, tell the operators, stop nurture, tell the
+    customer."""
+    conversation = sales.conversation
+    if conversations.request_handoff(conversation, reason=reason):
+        await session.flush()
+        await nurture.stop(session, conversation, "handoff")
+        await conversations.record(session, conversation, author="bot", text=reply,
+                                   source="fallback" if reason != "limit" else "limit")
+        await queue_handoff_card(session, app.i18n, bot_id=owner_bot_id(app),
+                                 conversation=conversation)
+    else:
+        await conversations.record(session, conversation, author="bot", text=reply,
+                                   source="fallback")
+    await message.answer(reply, reply_markup=keyboards.no_keyboard())
+
+
+def _human_reply() -> str:
+    return _("🙋 I'm connecting you with a person. Please write your question here — an "
+             "operator will answer in this chat.")
+
+
+def _complaint_reply() -> str:
+    return _("😔 We're sorry this happened. I've passed your message to a person who will "
+             "sort it out with you here. Please add any details.")
+
+
+def _limit_reply() -> str:
+    return _("Thank you for your message! Our assistant is resting right now, so a person "
+             "from our team will answer you here as soon as possible.")
+
+
+def _no_answer_text() -> str:
+    return _("I don't have an answer to that yet. Shall I connect you with a person? You "
+             "can also look at the menu.")
+
+
+def render_answer(answer: SalesAnswer, locale: str) -> str:
+    """The answer text (escaped) with product cards; prices only as the knowledge base has
+    them."""
+    parts = [escape(answer.text)] if answer.text else []
+    cards = []
+    for product in answer.products[:MAX_PRODUCTS]:
+        line = f"• <b>{escape(product.name)}</b>"
+        if product.price is not None:
+            line += f" — {money(product.price, locale)}"
+        if product.description:
+            line += f"\n  {escape(product.description)}"
+        cards.append(line)
+    if cards:
+        parts.append("\n".join(cards))
+    return "\n\n".join(parts)
+
+
+async def _answer(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                  sales: SalesContext, *, text: str, intent: Intent, locale: str) -> None:
+    conversation = sales.conversation
+    if intent == Intent.UNKNOWN and message.bot is not None:
+        with suppress(TelegramAPIError):  # the AI may take a few seconds
+            await message.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    # the history only matters to the model (unknown questions): one query less otherwise
+    history = (await conversations.history(session, conversation)
+               if intent == Intent.UNKNOWN else None)
+    answer = await _compose(app)(session, ai, business_id=sales.business.id, text=text,
+                                 intent=intent, language=locale, history=history)
+    body = render_answer(answer, locale)
+    if not body:
+        await _say(message, session, conversation, _no_answer_text(), source="fallback",
+                   markup=keyboards.operator_keyboard(), intent=intent.value)
+        return
+    await _say(message, session, conversation, body, source=answer.source,
+               markup=keyboards.after_answer_keyboard(), intent=intent.value)
+
+
+async def _priced(session: AsyncSession, app: App, ai: AIGateway, sales: SalesContext,
+                  text: str, locale: str) -> list[tuple[str, int]]:
+    # intent ORDER: the answer sources put the products the customer named first
+    answer = await _compose(app)(session, ai, business_id=sales.business.id, text=text,
+                                 intent=Intent.ORDER, language=locale, history=None)
+    return [(p.name, p.price) for p in answer.products if p.price is not None][:MAX_PRODUCTS]
+
+
+async def _start_order(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                       sales: SalesContext, state: FSMContext, *, text: str,
+                       locale: str) -> None:
+    conversations.advance(sales.conversation, "intent")
+    products = await _priced(session, app, ai, sales, text, locale)
+    if not products:
+        await _hand_off(message, session, app, sales, reason="order", reply=_(
+            "🛒 Great! A person from our team will take your order here in a moment. "
+            "Please write what you would like."))
+        return
+    await state.set_state(OrderSG.picking)
+    await state.update_data(products=[[n, p] for n, p in products])
+    await _say(message, session, sales.conversation, _("🛒 What would you like to order?"),
+               source="template", markup=keyboards.products_keyboard(products, locale),
+               intent="order")
+
+
+async def _place(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                 state: FSMContext, *, name: str, price: int, locale: str) -> None:
+    conversation = sales.conversation
+    order_id = await conversations.place_order(session, conversation, name=name, price=price)
+    await nurture.stop(session, conversation, "purchase")
+    await state.clear()
+    phone = await conversations.lead_phone(session, conversation)
+    await queue_order_notice(session, app.i18n, bot_id=owner_bot_id(app),
+                             conversation=conversation, order_id=order_id, item=name,
+                             total=price, phone=phone)
+    await _say(message, session, conversation, _(
+        "✅ Order #{id} is placed: {item} — {total}. We'll contact you at {phone} to confirm "
+        "delivery and payment. Thank you!").format(
+            id=order_id, item=escape(name), total=money(price, locale),
+            phone=escape(phone or "")), source="template", markup=keyboards.no_keyboard(),
+        intent="order")
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+@router.message(CommandStart(deep_link=True))
+async def cmd_start_link(message: Message, command: CommandObject, session: AsyncSession,
+                         app: App, sales: SalesContext, bot: Bot, state: FSMContext) -> None:
+    """``/start <code>``: a lead magnet link delivers the magnet and tags the lead."""
+    conversation = sales.conversation
+    await conversations.record(session, conversation, author="customer",
+                               text=message.text or "")
+    magnet = await hvco.resolve_code(session, code=(command.args or "").strip())
+    if magnet is None or magnet.business_id != sales.business.id:
+        await _welcome(message, session, sales)
+        return
+    first_time = conversation.hvco_id != magnet.id
+    conversation.hvco_id = magnet.id
+    conversations.advance(conversation, "interest")
+    if first_time:
+        await hvco.record_lead(session, hvco_id=magnet.id)
+        with suppress(LimitExceeded):  # the magnet is still delivered
+            await conversations.capture_lead(session, conversation, hvco_code=magnet.code)
+    await _deliver(message, session, app, sales, bot, magnet)
+    await nurture.start(session, conversation)
+    await state.clear()
+
+
+async def _deliver(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                   bot: Bot, magnet: hvco.HvcoView) -> None:
+    text = _("🎁 Here is your free {title}.").format(title=f"<b>{escape(magnet.title)}</b>")
+    if magnet.text:
+        text += "\n\n" + escape(magnet.text)
+    if magnet.url:
+        text += "\n\n" + escape(magnet.url)
+    sent_file = False
+    if magnet.file_id:
+        sent_file = await _send_magnet_file(message, session, app, sales, bot, magnet, text)
+    if not sent_file:
+        await message.answer(text, reply_markup=keyboards.menu_keyboard())
+    await conversations.record(session, sales.conversation, author="bot", text=text,
+                               source="template", intent="hvco")
+
+
+async def _send_magnet_file(message: Message, session: AsyncSession, app: App,
+                            sales: SalesContext, bot: Bot, magnet: hvco.HvcoView,
+                            caption: str) -> bool:
+    """Send the file through this bot: its own copy if it has one, else download it from
+    the owner bot (which received the upload) and upload it here once."""
+    assert magnet.file_id is not None
+    copy = await session.scalar(select(SalesBotFile).where(
+        SalesBotFile.bot_id == bot.id, SalesBotFile.hvco_id == magnet.id))
+    if copy is not None and copy.source_file_id == magnet.file_id:
+        with suppress(TelegramAPIError):
+            await message.answer_document(copy.file_id, caption=caption[:1024],
+                                          reply_markup=keyboards.menu_keyboard())
+            return True
+    owner = app.extras.get("owner_bot")
+    if owner is None:
+        return False
+    try:
+        data = await owner.download(magnet.file_id)
+        if data is None:
+            return False
+        sent = await message.answer_document(
+            BufferedInputFile(data.read(), filename=magnet.file_name or "lead-magnet"),
+            caption=caption[:1024], reply_markup=keyboards.menu_keyboard())
+    except TelegramAPIError:
+        log.warning("bot %s: could not deliver the file of lead magnet %s", bot.id, magnet.id)
+        return False
+    if sent.document is not None:
+        if copy is None:
+            copy = SalesBotFile(business_id=sales.business.id, bot_id=bot.id,
+                                hvco_id=magnet.id, source_file_id=magnet.file_id,
+                                file_id=sent.document.file_id)
+            session.add(copy)
+        else:
+            copy.source_file_id, copy.file_id = magnet.file_id, sent.document.file_id
+    return True
+
+
+@router.message(CommandStart())
+async def cmd_start(message: Message, session: AsyncSession, sales: SalesContext,
+                    state: FSMContext) -> None:
+    await state.clear()
+    conversation = sales.conversation
+    conversation.stopped_at = None
+    await conversations.record(session, conversation, author="customer", text="/start")
+    await _welcome(message, session, sales)
+
+
+@router.message(Command("stop"))
+async def cmd_stop(message: Message, session: AsyncSession, sales: SalesContext,
+                   state: FSMContext) -> None:
+    """No more follow-ups; the customer can still write at any time."""
+    conversation = sales.conversation
+    conversation.stopped_at = utcnow()
+    await state.clear()
+    await nurture.stop(session, conversation, "stop")
+    await conversations.record(session, conversation, author="customer", text="/stop")
+    await _say(message, session, conversation, _(
+        "🔕 Done — we won't send you any more messages. Write here any time if you need "
+        "us."), source="template", markup=keyboards.no_keyboard())
+
+
+# ---------------------------------------------------------------------------- contact
+
+
+@router.message(F.contact)
+async def on_contact(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                     state: FSMContext, locale: str) -> None:
+    """The customer shared a phone: the lead is created or updated (source chatbot)."""
+    assert message.contact is not None
+    conversation = sales.conversation
+    await conversations.record(session, conversation, author="customer",
+                               text=message.contact.phone_number)
+    try:
+        await conversations.capture_lead(session, conversation,
+                                         phone=message.contact.phone_number)
+    except LimitExceeded:
+        log.warning("business %s: leads limit reached; chatbot lead not saved",
+                    sales.business.id)
+    except DomainError:
+        await _say(message, session, conversation, _(
+            "That number doesn't look right. Please send it like +998 90 123 45 67."),
+            source="template")
+        return
+    if await state.get_state() == OrderSG.contact.state:
+        data = await state.get_data()
+        pick = data.get("pick")
+        if pick:
+            await _place(message, session, app, sales, state, name=str(pick[0]),
+                         price=int(pick[1]), locale=locale)
+            return
+    if conversation.handoff != conversations.Handoff.NONE.value:
+        await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
+                                     conversation=conversation,
+                                     text=message.contact.phone_number)
+    await _say(message, session, conversation, _(
+        "📱 Thank you! We've saved your number and will contact you if needed."),
+        source="template", markup=keyboards.no_keyboard())
+
+
+# ---------------------------------------------------------------------------- buttons
+
+
+@router.callback_query(SalesCB.filter())
+async def on_button(callback: CallbackQuery, callback_data: SalesCB, session: AsyncSession,
+                    app: App, ai: AIGateway, sales: SalesContext, state: FSMContext,
+                    locale: str) -> None:
+    await callback.answer()
+    message = callback.message
+    if not isinstance(message, Message):
+        return
+    conversation = sales.conversation
+    action = callback_data.action
+    if conversation.handoff != conversations.Handoff.NONE.value and action != SalesAction.PICK:
+        await message.answer(_("A person from our team has your conversation — just write "
+                               "here."))
+        return
+    if action == SalesAction.OPERATOR:
+        await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
+    elif action == SalesAction.ORDER:
+        await _start_order(message, session, app, ai, sales, state, text="", locale=locale)
+    elif action == SalesAction.PICK:
+        await _pick(message, session, app, sales, state, callback_data.index, locale)
+    else:
+        intent, text = {
+            SalesAction.PRODUCTS: (Intent.PRODUCT, _("Products")),
+            SalesAction.PRICES: (Intent.PRICING, _("Prices")),
+            SalesAction.FAQ: (Intent.UNKNOWN, _("Frequently asked questions")),
+        }[action]
+        conversations.advance(conversation, conversations.INTENT_STAGE.get(intent, "interest"))
+        await _answer(message, session, app, ai, sales, text=text, intent=intent,
+                      locale=locale)
+
+
+async def _pick(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                state: FSMContext, index: int, locale: str) -> None:
+    data = await state.get_data()
+    products = data.get("products") or []
+    if await state.get_state() != OrderSG.picking.state or not 0 <= index < len(products):
+        await message.answer(_("This list is out of date. Press 🛒 Order to see it again."),
+                             reply_markup=keyboards.menu_keyboard())
+        return
+    name, price = str(products[index][0]), int(products[index][1])
+    if await conversations.lead_phone(session, sales.conversation):
+        await _place(message, session, app, sales, state, name=name, price=price,
+                     locale=locale)
+        return
+    await state.set_state(OrderSG.contact)
+    await state.update_data(pick=[name, price])
+    await _say(message, session, sales.conversation, _(
+        "{item} — {total}. Please share your phone number so we can confirm the order.")
+        .format(item=escape(name), total=money(price, locale)), source="template",
+        markup=keyboards.contact_keyboard())
+
+
+# ------------------------------------------------------------------------------ text
+
+
+async def _count(session: AsyncSession, app: App, sales: SalesContext) -> bool:
+    """Count the message; warn the owner at 80% and 100%; False when past the limit."""
+    quota = await conversations.count_message(session, business_id=sales.business.id)
+    if quota.warn is not None:
+        await queue_limit_warning(session, app.i18n, bot_id=owner_bot_id(app),
+                                  business_id=sales.business.id, level=quota.warn,
+                                  used=quota.used, limit=quota.limit)
+    return quota.allowed
+
+
+@router.message(F.text)
+async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                  sales: SalesContext, state: FSMContext, locale: str) -> None:
+    """Any text: the conversation engine (see the module docstring)."""
+    text = (message.text or "").strip()
+    conversation = sales.conversation
+    allowed = await _count(session, app, sales)
+    result = detect_intent(text)
+    await conversations.record(session, conversation, author="customer", text=text,
+                               intent=result.intent.value)
+    await nurture.stop(session, conversation, "reply")
+    if conversation.handoff != conversations.Handoff.NONE.value:
+        await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
+                                     conversation=conversation, text=text)
+        return
+    if not allowed:
+        await _hand_off(message, session, app, sales, reason="limit", reply=_limit_reply())
+        return
+    intent = result.intent
+    target = conversations.INTENT_STAGE.get(intent)
+    if target is not None:
+        conversations.advance(conversation, target, confidence=result.confidence,
+                              by_model=result.confidence < 1.0)
+    if intent == Intent.HUMAN:
+        await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
+    elif intent == Intent.COMPLAINT:
+        await _hand_off(message, session, app, sales, reason="complaint",
+                        reply=_complaint_reply())
+    elif intent == Intent.GREETING:
+        await _welcome(message, session, sales)
+    elif intent == Intent.ORDER:
+        await _start_order(message, session, app, ai, sales, state, text=text, locale=locale)
+    else:
+        await _answer(message, session, app, ai, sales, text=text, intent=intent,
+                      locale=locale)
+
+
+@router.message()
+async def on_other(message: Message, session: AsyncSession, app: App,
+                   sales: SalesContext) -> None:
+    """Photos, stickers, voice: relayed during a hand-off, else a pointer to text."""
+    conversation = sales.conversation
+    label = _("[a {kind} message]").format(kind=message.content_type)
+    await conversations.record(session, conversation, author="customer", text=label)
+    if conversation.handoff != conversations.Handoff.NONE.value:
+        await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
+                                     conversation=conversation, text=label)
+        return
+    await _say(message, session, conversation, _(
+        "I understand text best — please write your question, or choose below."),
+        source="template", markup=keyboards.menu_keyboard())
+
+
+@router.my_chat_member()
+async def on_member(event: ChatMemberUpdated, sales: SalesContext) -> None:
+    """The customer blocked (or unblocked) the bot: pushes stop reaching them."""
+    status = event.new_chat_member.status
+    sales.conversation.blocked_at = utcnow() if status == "kicked" else None
+
+
+async def on_error(event: ErrorEvent, **data: Any) -> bool:
+    """Never silence: an apology to the customer, the details in the log."""
+    log.error("sales bot update %s failed", event.update.update_id,
+              exc_info=event.exception)
+    update = event.update
+    message = update.message or (update.callback_query.message
+                                 if update.callback_query else None)
+    i18n = data.get("i18n")
+    if isinstance(message, Message) and i18n is not None:
+        # the locale middleware's context has exited; re-enter it with the same locale
+        with i18n.context(), i18n.use_locale(data.get("locale") or i18n.default_locale):
+            text = _("Sorry, something went wrong on our side. Please try again in a minute.")
+        with suppress(TelegramAPIError):
+            await message.answer(text)
+    return True
