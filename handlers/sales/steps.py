@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from datetime import timedelta
 from html import escape
 from typing import Any
 
@@ -49,6 +50,7 @@ from handlers.sales.callbacks import SalesAction, SalesCB
 from handlers.sales.states import OrderSG
 from services import hvco
 from services.ai import AIGateway
+from services.amocrm import sync as amocrm_sync
 from services.db.base import utcnow
 from services.db.models import SalesBotFile, SalesConversation
 from services.errors import DomainError, LimitExceeded
@@ -62,6 +64,7 @@ router = Router(name="sales")
 Compose = Callable[..., Awaitable[SalesAnswer]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 MAX_PRODUCTS = 8
+HANDOFF_TASK_DUE = timedelta(minutes=15)  # the AmoCRM task matches the reminder (SPEC §3.9)
 
 
 def _compose(app: App) -> Compose:
@@ -102,10 +105,29 @@ async def _hand_off(message: Message, session: AsyncSession, app: App, sales: Sa
                                    source="fallback" if reason != "limit" else "limit")
         await queue_handoff_card(session, app.i18n, bot_id=owner_bot_id(app),
                                  conversation=conversation)
+        await _handoff_to_crm(session, conversation, reason=reason)
     else:
         await conversations.record(session, conversation, author="bot", text=reply,
                                    source="fallback")
     await message.answer(reply, reply_markup=keyboards.no_keyboard())
+
+
+async def _handoff_to_crm(session: AsyncSession, conversation: SalesConversation, *,
+                          reason: str) -> None:
+    """With AmoCRM connected, the transcript becomes a note on the lead's deal and a
+    "reply to the customer" task is due in 15 minutes (nothing is queued otherwise)."""
+    if conversation.lead_id is None:
+        return
+    lines = await conversations.transcript(session, business_id=conversation.business_id,
+                                           conversation_id=conversation.id)
+    icon = {"customer": "👤", "bot": "🤖", "operator": "🧑‍💼"}
+    text = "\n".join(f"{icon.get(line.author, '•')} {line.text}" for line in lines)
+    await amocrm_sync.handoff(
+        session, business_id=conversation.business_id, lead_id=conversation.lead_id,
+        transcript=text,
+        task_text=_("BiznesPilot: a chatbot customer is waiting for a person ({reason}). "
+                    "Answer them in the Telegram bot.").format(reason=reason),
+        due_at=utcnow() + HANDOFF_TASK_DUE)
 
 
 def _human_reply() -> str:
