@@ -31,6 +31,9 @@ class MenuItem(StrEnum):
     IMPORT = "import"
     INSIGHTS = "insights"
     REPORTS = "reports"
+    CHATBOT = "chatbot"
+    COMPETITORS = "rivals"
+    INTEGRATIONS = "integr"
 
 
 class MenuCB(CallbackData, prefix="m1"):

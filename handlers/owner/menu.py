@@ -26,7 +26,9 @@ def main_menu_keyboard() -> InlineKeyboardMarkup:
     items = [
         (MenuItem.DASHBOARD, _("📊 Dashboard")), (MenuItem.ENTRY, _("➕ Add data")),
         (MenuItem.INSIGHTS, _("🔔 Insights")), (MenuItem.REPORTS, _("🗓 Reports")),
-        (MenuItem.ASK_AI, _("🤖 Ask AI")),
+        (MenuItem.ASK_AI, _("🤖 Ask AI")), (MenuItem.CHATBOT, _("💬 Sales chatbot")),
+        (MenuItem.COMPETITORS, _("🕵️ Competitors")),
+        (MenuItem.INTEGRATIONS, _("🔌 Integrations")),
         (MenuItem.PROFILE, _("🏢 Business profile")), (MenuItem.CANVAS, _("🧩 Marketing canvas")),
         (MenuItem.DREAM_BUYER, _("👤 Dream Buyer")),
         (MenuItem.OFFERS, _("📦 Offers")), (MenuItem.HVCO, _("🧲 Lead magnets")),

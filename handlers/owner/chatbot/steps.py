@@ -16,7 +16,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -29,13 +29,17 @@ from bot.sales_notices import HandoffAction, HandoffCB, handoff_keyboard
 from bot.sales_runtime import business_bot, runtime_of, token_checker
 from handlers.owner.chatbot.callbacks import ChatbotAction, ChatbotCB
 from handlers.owner.chatbot.states import ChatbotSG, OperatorSG
-from handlers.ui import home_button
+from handlers.owner.chatstats.callbacks import ChatStatsAction, ChatStatsCB
+from handlers.owner.knowledge.callbacks import KbAction, KbCB
+from handlers.owner.nurture.callbacks import NurtureAction, NurtureCB
+from handlers.ui import MenuCB, MenuItem, home_button
 from services import plans
 from services.db.models import Business, SalesConversation, User
 from services.errors import Conflict, InvalidInput, NotFound
 from services.plans import Resource
 from services.salesbot import bots, conversations, nurture
 from services.salesbot.bots import BotStatus, InvalidBotToken, SalesBotView
+from services.salesbot.export import ExportFormat
 from services.teams import Permission
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,14 @@ async def card(session: AsyncSession, business: Business,
         lines.append(_("Your plan allows {limit} bot(s); upgrade in /plan for more.").format(
             limit=room.limit))
     builder.adjust(*([3] * len(items)), 1)
+    builder.row(InlineKeyboardButton(text=_("📚 Knowledge base"),
+                                     callback_data=KbCB(action=KbAction.OPEN).pack()),
+                InlineKeyboardButton(text=_("💌 Follow-ups"),
+                                     callback_data=NurtureCB(action=NurtureAction.SHOW).pack()))
+    if items:
+        stats = ChatStatsCB(action=ChatStatsAction.SHOW, fmt=ExportFormat.CSV, days=30)
+        builder.row(InlineKeyboardButton(text=_("📈 Stats and exports"),
+                                         callback_data=stats.pack()))
     builder.row(home_button())
     return "\n".join(lines), builder.as_markup()
 
@@ -370,3 +382,11 @@ async def on_close(callback: CallbackQuery, callback_data: HandoffCB, session: A
         closed = _("✅ Closed by {name}.").format(name=escape(user.first_name or ""))
         with suppress(TelegramAPIError):
             await callback.message.edit_text(f"{callback.message.html_text}\n\n{closed}")
+
+
+@router.callback_query(MenuCB.filter(F.item == MenuItem.CHATBOT), flags={"perm": BUSINESS})
+async def on_menu(callback: CallbackQuery, state: FSMContext, session: AsyncSession,
+                  business: Business, locale: str) -> None:
+    await state.clear()
+    text, markup = await card(session, business, locale)
+    await _show(callback, text, markup)

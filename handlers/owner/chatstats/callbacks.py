@@ -6,6 +6,7 @@ from services.salesbot.export import ExportFormat
 
 
 class ChatStatsAction(StrEnum):
+    SHOW = "show"  # the stats image for ``days`` (from the chatbot card)
     EXPORT_ALL = "all"  # every message of the last ``days`` days
     EXPORT_ONE = "one"  # conversation ``conversation_id``
 

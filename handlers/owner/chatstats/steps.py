@@ -21,6 +21,7 @@ from services.db.base import utcnow
 from services.db.models import Business
 from services.kpi import business_timezone
 from services.salesbot import export, stats
+from services.salesbot.stats import PERIODS
 from services.teams import Permission
 
 router = Router(name="chatstats")
@@ -40,6 +41,24 @@ async def cmd_chatstats(message: Message, command: CommandObject, bot: Bot,
     if username is not None:
         bot_id, username = await stats.find_bot(session, business_id=business.id,
                                                 username=username)
+    await send_stats(message, bot, session, business=business, locale=locale, days=days,
+                     bot_id=bot_id, username=username)
+
+
+@router.callback_query(ChatStatsCB.filter(F.action == ChatStatsAction.SHOW),
+                       flags={"perm": VIEW})
+async def on_show(callback: CallbackQuery, callback_data: ChatStatsCB, bot: Bot,
+                  session: AsyncSession, business: Business, locale: str) -> None:
+    await callback.answer()
+    days = callback_data.days if callback_data.days in PERIODS else texts.DEFAULT_DAYS
+    if isinstance(callback.message, Message):
+        await send_stats(callback.message, bot, session, business=business, locale=locale,
+                         days=days, bot_id=None, username=None)
+
+
+async def send_stats(message: Message, bot: Bot, session: AsyncSession, *, business: Business,
+                     locale: str, days: int, bot_id: int | None, username: str | None) -> None:
+    """The stats image with its caption and export buttons, with a status while it renders."""
     status = await message.answer(texts.preparing_text())
     async with ChatActionSender.upload_photo(bot=bot, chat_id=message.chat.id):
         figures = await stats.chat_stats(session, business_id=business.id, days=days,

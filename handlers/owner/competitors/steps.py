@@ -36,7 +36,7 @@ from handlers.owner.competitors import keyboards
 from handlers.owner.competitors.callbacks import CompetitorAction as A
 from handlers.owner.competitors.callbacks import CompetitorCB as CB
 from handlers.owner.competitors.states import CompetitorSG
-from handlers.ui import h
+from handlers.ui import MenuCB, MenuItem, h
 from services import competitors, kpi
 from services.ai import AIGateway, AIRequest, Turn
 from services.charts.competitors import render_weekly
@@ -131,6 +131,7 @@ async def cmd_competitors(message: Message, state: FSMContext, session: AsyncSes
     await send_list(message, session, business=business, role=role, locale=locale)
 
 
+@router.callback_query(MenuCB.filter(F.item == MenuItem.COMPETITORS), flags={"perm": VIEW})
 @router.callback_query(CB.filter(F.action == A.LIST), flags={"perm": VIEW})
 async def on_list(callback: CallbackQuery, state: FSMContext, session: AsyncSession,
                   business: Business, role: str, locale: str) -> None:

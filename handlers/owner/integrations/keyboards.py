@@ -2,6 +2,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.owner.amocrm.callbacks import AmoAction, AmoCB
 from handlers.owner.integrations.callbacks import IntegrationAction, IntegrationCB
 from handlers.owner.integrations.texts import NAMES
 from handlers.ui import with_home
@@ -35,6 +36,9 @@ def list_keyboard(connections: list[ConnectionView], *, can_manage: bool
     if connections:
         b.row(InlineKeyboardButton(text=_("📜 Sync log"), callback_data=IntegrationCB(
             action=IntegrationAction.LOG).pack()))
+    if can_manage:  # the CRM has its own screen (/amocrm): mapping, log, notes
+        b.row(InlineKeyboardButton(text=_("🔗 AmoCRM"), callback_data=AmoCB(
+            action=AmoAction.HOME).pack()))
     return with_home(b)
 
 

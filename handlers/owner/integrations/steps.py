@@ -28,7 +28,7 @@ from handlers.owner.integrations import keyboards, texts
 from handlers.owner.integrations.callbacks import IntegrationAction, IntegrationCB
 from handlers.owner.integrations.states import IntegrationSG
 from handlers.owner.integrations.texts import GOOGLE, NAMES
-from handlers.ui import NavAction, NavCB, done_with, h, nav_keyboard
+from handlers.ui import MenuCB, MenuItem, NavAction, NavCB, done_with, h, nav_keyboard
 from services import integrations
 from services.db.base import utcnow
 from services.db.models import Business, User
@@ -116,6 +116,7 @@ async def cmd_integrations(message: Message, state: FSMContext, session: AsyncSe
     await send_list(message, session, business=business, user=user, role=role, locale=locale)
 
 
+@router.callback_query(MenuCB.filter(F.item == MenuItem.INTEGRATIONS), flags={"perm": BUSINESS})
 @router.callback_query(IntegrationCB.filter(F.action == IntegrationAction.LIST),
                        flags={"perm": BUSINESS})
 async def on_list(callback: CallbackQuery, session: AsyncSession, user: User,
