@@ -1,4 +1,4 @@
-"""The one command line: ``biznespilot shell|run|migrate|i18n|platform``."""
+"""The one command line: ``biznespilot shell|run|webhook|scheduler|migrate|i18n|platform``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
                               "(needs BOT_TOKEN)")
     sub.add_parser("webhook", help="serve the owner bot and every business bot by webhook "
                                   "(needs BOT_TOKEN and WEBHOOK_BASE_URL)")
+    sub.add_parser("scheduler", help="the scheduled jobs and the AmoCRM queue for server mode "
+                                     "(one leader among any number of these processes)")
     sub.add_parser("migrate", help="upgrade the database schema")
     i18n = sub.add_parser("i18n", help="message catalogs: extract, compile or check")
     i18n.add_argument("action", choices=["extract", "compile", "check"])
@@ -47,15 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_shell(settings, args.demo, args.lang))
         return 0
     _setup_logging(settings.log_level)
-    if args.command in ("run", "webhook"):
+    if args.command in ("run", "webhook", "scheduler"):
         if settings.bot_token is None:
             print("BOT_TOKEN is not set. Try `biznespilot shell --demo` to use it without a "
                   "token.", file=sys.stderr)
             return 2
         from bot.app import build_app
-        from bot.runner import run_polling, run_webhook
+        from bot.runner import run_polling, run_scheduler, run_webhook
 
-        serve = run_polling if args.command == "run" else run_webhook
+        serve = {"run": run_polling, "webhook": run_webhook,
+                 "scheduler": run_scheduler}[args.command]
 
         async def _run() -> None:
             app = await build_app(settings)

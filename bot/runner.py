@@ -4,6 +4,7 @@ active business bot in one process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -107,3 +108,55 @@ async def run_webhook(app: App, token: str) -> None:
         await runtime.close()
         await bot.session.close()
         await app.close()
+
+
+LEADER_CHECK_SECONDS = 10.0
+
+
+async def run_scheduler(app: App, token: str, *, stop: asyncio.Event | None = None,
+                        check_every: float = LEADER_CHECK_SECONDS) -> None:
+    """Server mode's scheduler: any number of these may run; the one holding the leader lock
+    (``services.leader``) runs the jobs and the AmoCRM queue worker, the others wait to take
+    over. Pushes go through the outbox, which the webhook processes send."""
+    from redis.asyncio import Redis
+
+    from bot.scheduler import build_scheduler
+    from services.leader import make_lock
+
+    bot = make_bot(app.settings, token)
+    app.extras["owner_bot"] = bot  # read-only Bot API calls of the jobs (channel members)
+    redis = Redis.from_url(app.settings.redis_url) if app.settings.redis_url else None
+    lock = make_lock(app.engine, redis)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = None
+    amocrm = None
+    try:
+        while not stop.is_set():
+            leading = await (lock.held() if scheduler is not None else lock.acquire())
+            if leading and scheduler is None:
+                log.info("scheduler: leading, jobs start")
+                scheduler = build_scheduler(app)
+                scheduler.start()
+                amocrm = start_amocrm_worker(app)
+            elif not leading and scheduler is not None:
+                log.warning("scheduler: lost the leader lock, jobs stop")
+                scheduler.shutdown(wait=False)
+                amocrm[0].stop()  # type: ignore[index]
+                await amocrm[1]  # type: ignore[index]
+                scheduler = amocrm = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=check_every)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if amocrm is not None:
+            amocrm[0].stop()
+            await amocrm[1]
+        await lock.release()
+        if redis is not None:
+            await redis.aclose()
+        await bot.session.close()
