@@ -15,15 +15,13 @@ from services.db.models import (
     AnalyticsSettings,
     Business,
     CheckinOptIn,
-    Membership,
     ReportRun,
     Strategy,
     User,
 )
-from services.errors import NotFound
 from services.kpi.service import DEFAULT_TIMEZONE
-from services.reports.delivery import Recipient, default_opt_in
-from services.users import DEFAULT_LANGUAGE, LANGUAGES
+from services.reports import delivery
+from services.reports.delivery import Recipient
 
 RUN_KIND = "checkin"  # ``ReportRun.kind`` of a queued weekly check-in
 SEND_AT = time(9, 0)  # with the weekly report, Monday 09:00 business-local
@@ -83,43 +81,20 @@ async def due_checkins(session: AsyncSession, *, now: datetime) -> list[DueCheck
 
 async def recipients(session: AsyncSession, *, business_id: int) -> list[Recipient]:
     """The owner (unless opted out) and the members who opted in, with their languages."""
-    rows = await session.execute(
-        select(Membership.user_id, Membership.role, CheckinOptIn.enabled, User.language,
-               User.timezone)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(CheckinOptIn, (CheckinOptIn.business_id == Membership.business_id)
-                   & (CheckinOptIn.user_id == Membership.user_id))
-        .where(Membership.business_id == business_id, User.status == "active")
-        .order_by(Membership.user_id))
-    result = []
-    for user_id, role, enabled, language, timezone in rows:
-        if enabled if enabled is not None else default_opt_in(role):
-            lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
-            result.append(Recipient(int(user_id), lang, timezone or DEFAULT_TIMEZONE))
-    return result
+    return await delivery.recipients(session, business_id=business_id, model=CheckinOptIn)
 
 
 async def is_opted_in(session: AsyncSession, *, business_id: int, user_id: int) -> bool:
     """Whether this member gets the weekly check-in of the business."""
-    role = await session.scalar(select(Membership.role).where(
-        Membership.business_id == business_id, Membership.user_id == user_id))
-    if role is None:
-        raise NotFound(entity="membership", id=user_id)
-    row = await session.get(CheckinOptIn, (business_id, user_id))
-    return row.enabled if row is not None else default_opt_in(role)
+    return await delivery.is_opted_in(session, business_id=business_id, user_id=user_id,
+                                      model=CheckinOptIn)
 
 
 async def set_opt_in(session: AsyncSession, *, business_id: int, user_id: int,
                      enabled: bool) -> bool:
     """Turn the weekly check-in push on or off for one member of the business."""
-    await is_opted_in(session, business_id=business_id, user_id=user_id)  # member check
-    row = await session.get(CheckinOptIn, (business_id, user_id))
-    if row is None:
-        session.add(CheckinOptIn(business_id=business_id, user_id=user_id, enabled=enabled))
-    else:
-        row.enabled = enabled
-    await session.flush()
-    return enabled
+    return await delivery.set_opt_in(session, business_id=business_id, user_id=user_id,
+                                     enabled=enabled, model=CheckinOptIn)
 
 
 async def record_run(session: AsyncSession, *, business_id: int, week_key: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.db.models import (
     AnalyticsSettings,
     Business,
+    CheckinOptIn,
     Membership,
     ReportOptIn,
     ReportRun,
@@ -46,14 +48,19 @@ def default_opt_in(role: str) -> bool:
     return role == Role.OWNER.value
 
 
-async def recipients(session: AsyncSession, *, business_id: int) -> list[Recipient]:
-    """The owner (unless opted out) and the members who opted in, with their languages."""
+OptInModel = type[ReportOptIn] | type[CheckinOptIn]  # which push: reports or check-ins
+
+
+async def recipients(session: AsyncSession, *, business_id: int,
+                     model: OptInModel = ReportOptIn) -> list[Recipient]:
+    """The owner (unless opted out) and the members who opted in (``model``: which push —
+    scheduled reports or the weekly check-in), with their languages."""
     rows = await session.execute(
-        select(Membership.user_id, Membership.role, ReportOptIn.enabled, User.language,
+        select(Membership.user_id, Membership.role, model.enabled, User.language,
                User.timezone)
         .join(User, User.id == Membership.user_id)
-        .outerjoin(ReportOptIn, (ReportOptIn.business_id == Membership.business_id)
-                   & (ReportOptIn.user_id == Membership.user_id))
+        .outerjoin(model, (model.business_id == Membership.business_id)
+                   & (model.user_id == Membership.user_id))
         .where(Membership.business_id == business_id, User.status == "active")
         .order_by(Membership.user_id))
     result = []
@@ -64,23 +71,26 @@ async def recipients(session: AsyncSession, *, business_id: int) -> list[Recipie
     return result
 
 
-async def is_opted_in(session: AsyncSession, *, business_id: int, user_id: int) -> bool:
-    """Whether this member gets the scheduled reports of the business."""
-    membership = await session.scalar(select(Membership).where(
+async def is_opted_in(session: AsyncSession, *, business_id: int, user_id: int,
+                      model: OptInModel = ReportOptIn) -> bool:
+    """Whether this member gets the push of ``model`` from the business."""
+    role = await session.scalar(select(Membership.role).where(
         Membership.business_id == business_id, Membership.user_id == user_id))
-    if membership is None:
+    if role is None:
         raise NotFound(entity="membership", id=user_id)
-    row = await session.get(ReportOptIn, (business_id, user_id))
-    return row.enabled if row is not None else default_opt_in(membership.role)
+    row = cast("ReportOptIn | CheckinOptIn | None",
+               await session.get(model, (business_id, user_id)))
+    return row.enabled if row is not None else default_opt_in(role)
 
 
 async def set_opt_in(session: AsyncSession, *, business_id: int, user_id: int,
-                     enabled: bool) -> bool:
-    """Turn scheduled reports on or off for one member of the business."""
-    await is_opted_in(session, business_id=business_id, user_id=user_id)  # member check
-    row = await session.get(ReportOptIn, (business_id, user_id))
+                     enabled: bool, model: OptInModel = ReportOptIn) -> bool:
+    """Turn the push of ``model`` on or off for one member of the business."""
+    await is_opted_in(session, business_id=business_id, user_id=user_id, model=model)
+    row = cast("ReportOptIn | CheckinOptIn | None",
+               await session.get(model, (business_id, user_id)))
     if row is None:
-        session.add(ReportOptIn(business_id=business_id, user_id=user_id, enabled=enabled))
+        session.add(model(business_id=business_id, user_id=user_id, enabled=enabled))
     else:
         row.enabled = enabled
     await session.flush()
