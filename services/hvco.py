@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.ai.parsing import json_object
 from services.db.models import Business, Hvco
 from services.errors import Conflict, InvalidInput, NotFound
 from services.validation import clean_text, parse_url
@@ -257,7 +258,6 @@ def business_facts(business: Business) -> str:
     return "\n".join(f"{label}: {value}" for label, value in pairs if value)
 
 
-_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]+|\d{1,2}[.)])\s*")
 
 
@@ -266,15 +266,8 @@ def parse_draft_json(text: str) -> DraftText | None:
 
     Tolerates code fences, prose around the JSON object and over-long values (cut to the
     limits); needs a title, 3 or more outline points and a post."""
-    body = _FENCE.sub("", text.strip())
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        data = json.loads(body[start:end + 1])
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(text)
+    if data is None:
         return None
     title, outline, post = data.get("title"), data.get("outline"), data.get("post")
     if not isinstance(title, str) or not isinstance(post, str) or not isinstance(outline, list):

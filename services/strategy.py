@@ -11,7 +11,6 @@ the offers, goals +10% on the last 30 days.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import dream_buyer, kpi
+from services.ai.parsing import json_object
 from services.db.base import utcnow
 from services.db.models import Strategy
 from services.errors import InvalidInput, NotFound
@@ -35,7 +35,6 @@ WEEK_THEMES = ("pain", "offer", "proof", "urgency")
 MAX_ITEMS = 8
 MAX_ITEM_TEXT = 400
 MAX_SECTION_TEXT = 2000
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 
 Plan = dict[str, list[dict[str, Any]]]
 
@@ -192,15 +191,8 @@ def _item(value: Any) -> dict[str, Any] | None:
 def parse_plan(text: str) -> Plan | None:
     """The five sections from the model's JSON (fences and prose tolerated; strings or
     objects per item), or None when fewer than three sections are usable."""
-    raw = _FENCE.sub("", text.strip())
-    start, end = raw.find("{"), raw.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        data = json.loads(raw[start:end + 1])
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(text)
+    if data is None:
         return None
     plan: Plan = {}
     for section in SECTIONS:

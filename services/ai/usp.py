@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -11,11 +10,11 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import canvas, profile
+from services.ai.parsing import json_object
 from services.db.models import Business
 
 USP_COUNT = 3
 USP_LIMIT = 1000  # the profile field's limit
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,15 +33,8 @@ def _clean(value: object) -> str | None:
 def parse_proposal(text: str) -> UspProposal | None:
     """Three USPs and a pitch from the model's JSON (fences and prose around it tolerated),
     or ``None`` when it is not usable."""
-    raw = _FENCE.sub("", text.strip())
-    start, end = raw.find("{"), raw.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        data = json.loads(raw[start:end + 1])
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(text)
+    if data is None:
         return None
     items = data.get("usps")
     pitch = _clean(data.get("pitch") or data.get("elevator_pitch"))

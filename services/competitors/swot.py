@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.ai.parsing import json_object
 from services.competitors.service import get_competitor, list_competitors, own_channel
 from services.db.models import CompetitorActivity, CompetitorPrice, PublicChannel, PublicPost
 
 QUADRANTS = ("strengths", "weaknesses", "opportunities", "threats")
 POINT_MAX = 200
 POINTS_MAX = 5
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 
 INSTRUCTIONS = (
     "You are a marketing analyst for a small business in Uzbekistan. Draft a SWOT of the "
@@ -189,15 +189,8 @@ def rule_points(f: SwotFacts) -> list[RulePoint]:
 
 def parse_swot(text: str) -> dict[str, list[str]] | None:
     """Four quadrants from the model's JSON (fences tolerated), or None when not usable."""
-    raw = _FENCE.sub("", text.strip())
-    start, end = raw.find("{"), raw.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        data = json.loads(raw[start:end + 1])
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(text)
+    if data is None:
         return None
     result: dict[str, list[str]] = {}
     for quadrant in QUADRANTS:
