@@ -13,6 +13,8 @@ from html import escape
 
 from aiohttp import web
 
+from tests.fakes._server import serve_locally
+
 PAGE_SIZE = 20
 
 
@@ -160,12 +162,7 @@ class FakeTme:
         app = web.Application()
         app.router.add_get("/s/{name}", self._page)
         app.router.add_get("/{name}", self._profile)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
