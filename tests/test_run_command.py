@@ -25,14 +25,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _start(base_url: str, tmp: Path) -> asyncio.subprocess.Process:
+async def _start(base_url: str, tmp: Path, *, command: str = "run", port: int | None = None,
+                 extra: dict[str, str] | None = None) -> asyncio.subprocess.Process:
     env = {**os.environ, "BOT_TOKEN": OWNER_TOKEN, "TELEGRAM_API_URL": base_url,
-           "WEB_PORT": str(_free_port()),
+           "WEB_PORT": str(port or _free_port()),
            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'run.db'}", "DATA_DIR": str(tmp),
-           "REDIS_URL": "", "ANTHROPIC_API_KEY": ""}
+           "REDIS_URL": "", "ANTHROPIC_API_KEY": "", **(extra or {})}
     env.pop("REDIS_URL")
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from bot.cli import main; raise SystemExit(main(['run']))",
+        sys.executable, "-c",
+        f"from bot.cli import main; raise SystemExit(main([{command!r}]))",
         env=env, cwd=Path(__file__).parents[1], stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
 
@@ -75,6 +77,33 @@ async def test_run_serves_the_bot_and_survives_kill_9(tmp_path: Path) -> None:
         try:
             model = await _act(user, "press", "Cafés and restaurants")
             assert "B2C — we sell to people" in model[-1].button_texts()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+        assert process.returncode == 0
+
+
+async def test_webhook_serves_the_owner_bot_as_a_process(tmp_path: Path) -> None:
+    """`biznespilot webhook`: Telegram (the emulator) posts updates to /tg/<bot id> with the
+    bot's secret; the process answers through the Bot API and stops cleanly on SIGTERM."""
+    async with BotAPIEmulator() as emu:
+        emu.add_bot(OWNER_TOKEN, username="biznespilot_test_bot", first_name="BiznesPilot")
+        assert emu.base_url is not None
+        port = _free_port()
+        process = await _start(emu.base_url, tmp_path, command="webhook", port=port,
+                               extra={"WEB_HOST": "127.0.0.1",
+                                      "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}"})
+        try:
+            user = emu.user(OWNER_TOKEN, user_id=5201, language_code="en", timeout=60)
+            for _ in range(600):  # start-up: migrations, imports, then setWebhook
+                if emu.bot_state(OWNER_TOKEN).webhook is not None:
+                    break
+                await asyncio.sleep(0.1)
+            await user.send("/start")
+            first = await _replies(user, 0, wait=60)
+            assert "🇬🇧 English" in first[-1].button_texts()
+            named = await _act(user, "press", "🇬🇧 English")
+            assert named and named[-1].text
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), 30)
