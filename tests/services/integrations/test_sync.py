@@ -31,6 +31,7 @@ from services.integrations import (
     instagram_competitor,
     list_connections,
     recent_runs,
+    set_rate,
     slot_minute,
     stale_connections,
 )
@@ -247,3 +248,42 @@ async def test_due_connections_follow_each_business_slot(world: World) -> None:
     assert ig in await engine.due()
 
 
+
+
+async def test_usd_ad_spend_waits_for_the_owners_rate(world: World) -> None:
+    async with world.db.sessionmaker() as s:
+        business = await make_owner(s, 8110)
+    for c in world.google.campaign_days:
+        c.cost_micros = 12_500_000  # $12.50 a day once the account says USD
+    ads = await world.connect(business.id, Kind.GOOGLE_ADS, "1234567890", _google(world.google))
+    engine = world.engine()
+    assert (await engine.run(ads)).status == "ok"  # a so'm account: booked as is
+
+    async def spend() -> int:
+        async with world.db.sessionmaker() as s:
+            period = await kpi.period_for(s, business_id=business.id, kind="7d", now=NOW)
+            board = await kpi.dashboard(s, business_id=business.id, period=period, now=NOW)
+            assert await aggregates.stored(s, business_id=business.id) == \
+                await aggregates.expected(s, business_id=business.id)
+            return board.totals.spend
+
+    assert await spend() == 3 * 13
+    world.google.currencies["1234567890"] = "USD"  # what the account really bills in
+    world.clock.at = NOW + timedelta(hours=1)
+    assert (await engine.run(ads)).status == "ok"
+    assert await spend() == 0  # the dollars booked as so'm are taken back, not re-booked
+    async with world.db.sessionmaker() as s:
+        [view] = await list_connections(s, business_id=business.id, now=world.clock())
+        assert view.currency == "USD" and view.needs_rate
+    async with world.db.sessionmaker.begin() as s:
+        view = await set_rate(s, business_id=business.id, kind=Kind.GOOGLE_ADS,
+                              rate_milli=12_850_000, user_id=None, now=world.clock())
+        assert not view.needs_rate and view.fx_rate_set_at == world.clock()
+    assert await spend() == 3 * 160_625  # the stored days are priced at once
+    world.clock.at = NOW + timedelta(hours=2)
+    assert (await engine.run(ads)).status == "ok"
+    assert await spend() == 3 * 160_625  # a re-sync updates the same entries
+    async with world.db.sessionmaker.begin() as s:
+        with pytest.raises(NotFound):  # another business reaches nothing
+            await set_rate(s, business_id=business.id + 1000, kind=Kind.GOOGLE_ADS,
+                           rate_milli=1, user_id=None, now=world.clock())
