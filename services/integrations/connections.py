@@ -169,13 +169,18 @@ async def connect(session: AsyncSession, *, box: SecretBox, business_id: int, ki
     if row.last_success_at is None:
         row.created_at = now  # "not synced yet" counts from this connection, not an old one
     row.account_ref, row.account_name = account_ref, account_name
-    if currency_code is not None and currency_code != row.currency:
+    changed = currency_code is not None and currency_code != (row.currency or currency.HOME)
+    if changed:
         row.currency, row.fx_rate_milli, row.fx_rate_set_at = currency_code, None, None
+    elif currency_code is not None:
+        row.currency = currency_code
     row.channel_id, row.status = channel_id, "active"
     row.credentials_encrypted = encrypt(box, credentials)
     row.failures, row.breaker_open_until, row.lease_until, row.last_error = 0, None, None, None
     row.created_by = user_id
     await session.flush()
+    if changed:  # the days synced so far were booked in another currency
+        await reprice(session, row)
     await audit.record(session, action="integration.connect", user_id=user_id,
                        business_id=business_id, kind=str(kind), account=account_ref)
     return _view(row, now)
@@ -235,24 +240,39 @@ async def set_rate(session: AsyncSession, *, business_id: int, kind: Kind, rate_
     if not currency.is_foreign(row.currency):
         raise InvalidInput(field="rate", reason="not_foreign")
     row.fx_rate_milli, row.fx_rate_set_at = rate_milli, now
-    if row.channel_id is None:
-        row.channel_id = await ensure_channel(session, business_id=business_id, kind=kind)
-    days = await session.scalars(select(IntegrationDaily).where(
-        IntegrationDaily.business_id == business_id,
-        IntegrationDaily.connection_id == row.id).order_by(IntegrationDaily.day))
-    for daily in days:
-        micros = daily.values.get("cost_micros")
-        if not isinstance(micros, int) or daily.values.get("currency") != row.currency:
-            continue
-        await spend.book(session, business_id=business_id, channel_id=row.channel_id,
-                         daily=daily, som=currency.to_som(micros, row.currency, rate_milli),
-                         impressions=_int(daily.values.get("impressions")),
-                         clicks=_int(daily.values.get("clicks")))
+    await reprice(session, row)
     await session.flush()
     await audit.record(session, action="integration.fx_rate", user_id=user_id,
                        business_id=business_id, kind=str(kind), currency=row.currency,
                        rate=str(currency.rate_value(rate_milli)))
     return _view(row, now)
+
+
+async def reprice(session: AsyncSession, row: IntegrationConnection) -> None:
+    """Book every stored day's cost of the connection again with its currency and rate (no
+    rate for a foreign currency: the entries go). Days synced before currencies were read
+    kept whole units only (``cost``); they are taken as that many units of the currency."""
+    if row.channel_id is None:
+        row.channel_id = await ensure_channel(session, business_id=row.business_id,
+                                              kind=Kind(row.kind))
+    days = await session.scalars(select(IntegrationDaily).where(
+        IntegrationDaily.business_id == row.business_id,
+        IntegrationDaily.connection_id == row.id).order_by(IntegrationDaily.day))
+    code = row.currency or currency.HOME
+    for daily in days:
+        micros = _int(daily.values.get("cost_micros"))
+        if micros is None:
+            whole = _int(daily.values.get("cost"))
+            if whole is None:
+                continue  # no money on this row (GA4, Meta)
+            micros = whole * 1_000_000
+        if daily.values.get("currency") != code:
+            daily.values = {**daily.values, "cost_micros": micros, "currency": code}
+        await spend.book(session, business_id=row.business_id, channel_id=row.channel_id,
+                         daily=daily,
+                         som=currency.to_som(micros, row.currency, row.fx_rate_milli),
+                         impressions=_int(daily.values.get("impressions")),
+                         clicks=_int(daily.values.get("clicks")))
 
 
 def _int(value: object) -> int | None:

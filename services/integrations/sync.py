@@ -25,7 +25,7 @@ from services.db.models import IntegrationConnection, IntegrationDaily, Integrat
 from services.errors import DomainError
 from services.integrations import currency, spend
 from services.integrations.breaker import Breaker, BreakerPolicy
-from services.integrations.connections import decrypt, encrypt, ensure_channel
+from services.integrations.connections import decrypt, encrypt, ensure_channel, reprice
 from services.integrations.errors import AuthExpired, CircuitOpen, IntegrationError
 from services.integrations.types import IntegrationClient, Kind, SyncData
 
@@ -190,9 +190,13 @@ class SyncEngine:
             row.credentials_encrypted = encrypt(self.box, data.credentials)
         if data.account_name:
             row.account_name = data.account_name[:200]
-        if data.currency and data.currency != row.currency:
-            if row.currency is not None:  # a rate for another currency means nothing now
-                row.fx_rate_milli = row.fx_rate_set_at = None
+        if data.currency and data.currency != (row.currency or currency.HOME):
+            # another currency than the days stored so far were booked in (so'm, when it was
+            # not known yet): a rate for the old one means nothing, and every stored day is
+            # booked again — dollars once taken as so'm are taken back
+            row.currency, row.fx_rate_milli, row.fx_rate_set_at = data.currency, None, None
+            await reprice(session, row)
+        elif data.currency:
             row.currency = data.currency
         items = 0
         existing = {(d.day, d.key): d for d in await session.scalars(

@@ -159,6 +159,11 @@ async def test_usd_google_ads_needs_a_rate_and_ga4_traffic_is_shown(
         await user.send(step)
     ask = user.history[-1]
     assert "in <b>USD</b>" in ask.html and "not counted in the dashboard" in ask.text
+    gap = (await user.send("/dashboard"))[-1]  # the owner looks away: still never silent
+    assert "Google Ads spend is in USD and not counted: set its so'm rate" in gap.text
+    card = (await user.send("/integrations"))[-1]
+    assert "Spend is in USD and is not counted until you set the so'm rate" in card.text
+    await user.press("💱 USD rate for Google Ads", message=card)
     assert "usually between 5,000 and 50,000 so'm" in (await user.send("12,85"))[-1].text
     await user.send("12 850")
     saved, listed = user.history[-2:]

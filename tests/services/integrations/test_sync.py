@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 
 from services import aggregates, kpi
 from services.crypto import SecretBox
-from services.db.models import ChannelSnapshot, IntegrationConnection, IntegrationSyncRun
+from services.db.models import (
+    ChannelSnapshot,
+    IntegrationConnection,
+    IntegrationDaily,
+    IntegrationSyncRun,
+    SpendEntry,
+)
 from services.errors import NotFound
 from services.integrations import (
     BreakerPolicy,
@@ -36,6 +42,7 @@ from services.integrations import (
     stale_connections,
 )
 from services.integrations.http import RetryPolicy
+from services.integrations.spend import book
 from tests.conftest import Database
 from tests.factories import make_owner
 from tests.fakes._server import Fail
@@ -268,10 +275,27 @@ async def test_usd_ad_spend_waits_for_the_owners_rate(world: World) -> None:
             return board.totals.spend
 
     assert await spend() == 3 * 13
+    async with world.db.sessionmaker.begin() as s:  # a day synced before currencies were read
+        old = IntegrationDaily(business_id=business.id, connection_id=ads,
+                               day=TODAY - timedelta(days=20), key="111",
+                               values={"cost": 20, "clicks": 2, "impressions": 50})
+        s.add(old)
+        conn = await s.get(IntegrationConnection, ads)
+        assert conn is not None and conn.channel_id is not None
+        await book(s, business_id=business.id, channel_id=conn.channel_id, daily=old, som=20,
+                   impressions=50, clicks=2)
+
+    async def booked() -> int:
+        async with world.db.sessionmaker() as s:
+            return int(await s.scalar(select(func.coalesce(func.sum(SpendEntry.amount), 0))
+                                      .where(SpendEntry.business_id == business.id)) or 0)
+
+    assert await booked() == 3 * 13 + 20
     world.google.currencies["1234567890"] = "USD"  # what the account really bills in
     world.clock.at = NOW + timedelta(hours=1)
     assert (await engine.run(ads)).status == "ok"
     assert await spend() == 0  # the dollars booked as so'm are taken back, not re-booked
+    assert await booked() == 0  # older days too
     async with world.db.sessionmaker() as s:
         [view] = await list_connections(s, business_id=business.id, now=world.clock())
         assert view.currency == "USD" and view.needs_rate
@@ -280,6 +304,7 @@ async def test_usd_ad_spend_waits_for_the_owners_rate(world: World) -> None:
                               rate_milli=12_850_000, user_id=None, now=world.clock())
         assert not view.needs_rate and view.fx_rate_set_at == world.clock()
     assert await spend() == 3 * 160_625  # the stored days are priced at once
+    assert await booked() == 3 * 160_625 + 20 * 12_850  # the old day in whole dollars
     world.clock.at = NOW + timedelta(hours=2)
     assert (await engine.run(ads)).status == "ok"
     assert await spend() == 3 * 160_625  # a re-sync updates the same entries
