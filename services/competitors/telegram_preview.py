@@ -6,9 +6,10 @@ described by its classes), ships type hints, and is several times faster than
 BeautifulSoup+lxml on 100 KB pages, which matters when every tracked channel is read hourly.
 
 The client: httpx with a configurable base URL, a timeout, retries with exponential backoff
-on 429/5xx and network errors (``Retry-After`` read by the integrations' HTTP layer), typed
-errors, and the integrations' circuit breaker (``services.integrations.breaker``, held in
-process) so a t.me outage costs one failed request per cool-down instead of one per channel.
+on 429/5xx and network errors (the integrations' ``RetryPolicy`` without jitter, and their
+``Retry-After`` reading), typed errors, and the integrations' circuit breaker
+(``services.integrations.breaker``, held in process) so a t.me outage costs one failed
+request per cool-down instead of one per channel.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.errors import InvalidInput
 from services.integrations.breaker import Breaker, BreakerPolicy
-from services.integrations.http import retry_after_seconds
+from services.integrations.http import RetryPolicy, retry_after_seconds
 
 DEFAULT_BASE_URL = "https://t.me"
 USER_AGENT = "Mozilla/5.0 (compatible; BiznesPilot/1.0; +https://biznespilot.uz)"
@@ -251,8 +252,8 @@ class TelegramPreviewClient:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        self.retry = RetryPolicy(max_retries=retries, base=backoff, cap=max_backoff,
+                                 jitter=False)
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False,
@@ -261,11 +262,6 @@ class TelegramPreviewClient:
 
     async def close(self) -> None:
         await self._http.aclose()
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff)
-        return float(min(self.backoff * 2.0 ** attempt, self.max_backoff))
 
     async def fetch_page(self, username: str, *, before: int | None = None) -> PreviewPage:
         """One page (the newest, or the one before post ``before``)."""
@@ -276,7 +272,7 @@ class TelegramPreviewClient:
         for attempt in range(self.retries + 1):
             if attempt:
                 retry_after = error.retry_after if isinstance(error, RateLimited) else None
-                await self._sleep(self._delay(attempt - 1, retry_after))
+                await self._sleep(self.retry.delay(attempt, retry_after))
             try:
                 response = await self._http.get(url, params=params)
             except httpx.HTTPError as exc:

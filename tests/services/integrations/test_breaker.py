@@ -65,6 +65,8 @@ def test_backoff_is_jittered_within_the_doubling_window_and_capped() -> None:
         waits = [policy.delay(attempt, None, rng) for _ in range(50)]
         assert all(0 <= w <= ceiling for w in waits) and max(waits) > ceiling / 2
     assert policy.delay(1, 3.0, rng) == 3.0 and policy.delay(1, 99.0, rng) == 5.0
+    plain = RetryPolicy(base=0.5, cap=8.0, jitter=False)  # the t.me reader's steps
+    assert [plain.delay(n, None) for n in (1, 2, 3, 5, 6)] == [0.5, 1.0, 2.0, 8.0, 8.0]
 
 
 def test_the_tme_client_holds_the_same_breaker_in_process() -> None:
