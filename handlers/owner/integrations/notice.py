@@ -13,6 +13,7 @@ from bot.formatting import day, moment, number, percent
 from handlers.owner.integrations.texts import NAMES, error_text
 from services import integrations, kpi
 from services.db.base import utcnow
+from services.integrations import Traffic
 
 
 async def sync_gaps(session: AsyncSession, *, business_id: int, locale: str) -> str | None:
@@ -41,21 +42,24 @@ async def sync_gaps(session: AsyncSession, *, business_id: int, locale: str) -> 
     return "\n".join(lines)
 
 
-async def website_line(session: AsyncSession, *, business_id: int, start: date, end: date,
-                       locale: str) -> str | None:
-    """GA4's website traffic over ``start..end``, or None when none was synced."""
-    traffic = await integrations.website_traffic(session, business_id=business_id,
-                                                 start=start, end=end)
-    if traffic is None:
-        return None
+def traffic_text(traffic: Traffic, *, locale: str) -> str:
+    """"🌐 Website (Google Analytics), <start> – <end>: … sessions, … conversions"."""
     line = _("🌐 Website (Google Analytics), {start} – {end}: {sessions} sessions, "
              "{conversions} conversions").format(
-        start=day(start, locale), end=day(end, locale),
+        start=day(traffic.start, locale), end=day(traffic.end, locale),
         sessions=number(traffic.sessions, locale),
         conversions=number(traffic.conversions, locale))
     if traffic.bounce_rate is not None:
         line += _(", bounce rate {rate}").format(rate=percent(traffic.bounce_rate / 100, locale))
     return line
+
+
+async def website_line(session: AsyncSession, *, business_id: int, start: date, end: date,
+                       locale: str) -> str | None:
+    """GA4's website traffic over ``start..end``, or None when none was synced."""
+    traffic = await integrations.website_traffic(session, business_id=business_id,
+                                                 start=start, end=end)
+    return None if traffic is None else traffic_text(traffic, locale=locale)
 
 
 async def sync_notes(session: AsyncSession, *, business_id: int, start: date, end: date,

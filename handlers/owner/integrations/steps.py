@@ -20,13 +20,14 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import local_day, moment, number, percent
+from bot.formatting import local_day, moment, number
 from bot.integrations import runtime
 from bot.middlewares.permissions import BUSINESS
 from handlers.drafts import DraftSlot
 from handlers.errors import describe
 from handlers.owner.integrations import keyboards, texts
 from handlers.owner.integrations.callbacks import IntegrationAction, IntegrationCB
+from handlers.owner.integrations.notice import traffic_text
 from handlers.owner.integrations.states import IntegrationSG
 from handlers.owner.integrations.texts import GOOGLE, NAMES
 from handlers.ui import NavAction, NavCB, done_with, h, nav_keyboard
@@ -87,14 +88,7 @@ def money_line(view: ConnectionView, *, locale: str, tz: str) -> str | None:
 
 def traffic_line(traffic: Traffic | None, *, locale: str) -> str | None:
     """GA4's numbers of the last days, under its status."""
-    if traffic is None:
-        return None
-    line = _("    🌐 {days} days: {sessions} sessions, {conversions} conversions").format(
-        days=traffic.days, sessions=number(traffic.sessions, locale),
-        conversions=number(traffic.conversions, locale))
-    if traffic.bounce_rate is not None:
-        line += _(", bounce rate {rate}").format(rate=percent(traffic.bounce_rate / 100, locale))
-    return line
+    return None if traffic is None else "    " + traffic_text(traffic, locale=locale)
 
 
 def status_line(view: ConnectionView, *, locale: str, tz: str) -> str:

@@ -189,7 +189,8 @@ async def test_usd_google_ads_needs_a_rate_and_ga4_traffic_is_shown(
     assert "not counted" not in user.history[-1].text  # GA4 has no money to convert
     await user.press("🔄 Sync Google Analytics 4", message=user.history[-1])
     card = (await user.send("/integrations"))[-1]
-    assert "🌐 3 days: 300 sessions, 6 conversions, bounce rate 33" in card.text
+    assert "🌐 Website (Google Analytics)" in card.text  # under GA4's status, the last week
+    assert "300 sessions, 6 conversions, bounce rate 33" in card.text
     board = (await user.send("/dashboard"))[-1]
     assert "🌐 Website (Google Analytics)" in board.text
     assert "300 sessions, 6 conversions" in board.text
