@@ -40,6 +40,7 @@ from services.integrations import (
     set_rate,
     slot_minute,
     stale_connections,
+    website_traffic,
 )
 from services.integrations.http import RetryPolicy
 from services.integrations.spend import book
@@ -312,3 +313,21 @@ async def test_usd_ad_spend_waits_for_the_owners_rate(world: World) -> None:
         with pytest.raises(NotFound):  # another business reaches nothing
             await set_rate(s, business_id=business.id + 1000, kind=Kind.GOOGLE_ADS,
                            rate_milli=1, user_id=None, now=world.clock())
+
+
+async def test_ga4_traffic_sums_the_period_for_its_business_only(world: World) -> None:
+    async with world.db.sessionmaker() as s:
+        business = await make_owner(s, 8120)
+        other = await make_owner(s, 8121)
+    world.google.properties["345678901"] = {TODAY - timedelta(days=i): {
+        "sessions": 200 if i else 100, "totalUsers": 50, "bounceRate": 0.3 if i else 0.6,
+        "keyEvents": 1.5} for i in range(3)}
+    ga4 = await world.connect(business.id, Kind.GA4, "345678901", _google(world.google))
+    assert (await world.engine().run(ga4)).status == "ok"
+    async with world.db.sessionmaker() as s:
+        seen = await website_traffic(s, business_id=business.id, start=TODAY - timedelta(1),
+                                     end=TODAY)
+        assert seen is not None and (seen.sessions, seen.conversions) == (300, 3.0)
+        assert seen.bounce_rate == 40.0  # (100 × 60 + 200 × 30) / 300
+        assert await website_traffic(s, business_id=other.id, start=TODAY - timedelta(9),
+                                     end=TODAY) is None
