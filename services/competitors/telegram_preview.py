@@ -5,9 +5,11 @@ copes with t.me's unclosed tags and emoji markup, answers CSS selectors directly
 described by its classes), ships type hints, and is several times faster than
 BeautifulSoup+lxml on 100 KB pages, which matters when every tracked channel is read hourly.
 
-The client is small and self-contained: httpx with a configurable base URL, a timeout,
-retries with exponential backoff on 429/5xx and network errors, typed errors, and a circuit
-breaker so a t.me outage costs one failed request per cool-down instead of one per channel.
+The client: httpx with a configurable base URL, a timeout, retries with exponential backoff
+on 429/5xx and network errors (the integrations' ``RetryPolicy`` without jitter, and their
+``Retry-After`` reading), typed errors, and the integrations' circuit breaker
+(``services.integrations.breaker``, held in process) so a t.me outage costs one failed
+request per cool-down instead of one per channel.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from services.errors import InvalidInput
+from services.integrations.breaker import Breaker, BreakerPolicy
+from services.integrations.http import RetryPolicy, retry_after_seconds
 
 DEFAULT_BASE_URL = "https://t.me"
 USER_AGENT = "Mozilla/5.0 (compatible; BiznesPilot/1.0; +https://biznespilot.uz)"
@@ -202,35 +206,40 @@ class PreviewSource(Protocol):
 
 
 class CircuitBreaker:
-    """Opens after ``threshold`` failures in a row, for ``cooldown`` seconds; then one trial
-    request is let through (half-open) and its outcome closes or re-opens it."""
+    """The integrations circuit breaker (``services.integrations.breaker``: closed, open,
+    half-open) held in this process for t.me, which has no connection row to keep it on.
+
+    Opens after ``threshold`` failed fetches in a row for ``cooldown`` seconds; then one trial
+    request is let through (half-open) and its outcome closes or re-opens it (for the same
+    cool-down: t.me is one shared host, a trial every few minutes costs nothing)."""
 
     def __init__(self, threshold: int = 5, cooldown: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.threshold = threshold
-        self.cooldown = cooldown
+        span = timedelta(seconds=cooldown)
+        self.policy = BreakerPolicy(threshold=threshold, cooldown=span, max_cooldown=span)
         self._clock = clock
-        self.failures = 0
-        self._opened_at: float | None = None
+        self._state = Breaker(0, None)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    @property
+    def failures(self) -> int:
+        return self._state.failures
 
     @property
     def is_open(self) -> bool:
-        if self._opened_at is None:
-            return False
-        return self._clock() - self._opened_at < self.cooldown
+        return not self._state.allows(self._now())
 
     def check(self) -> None:
         if self.is_open:
             raise CircuitOpen("t.me circuit open")
 
     def success(self) -> None:
-        self.failures = 0
-        self._opened_at = None
+        self._state = self._state.success()
 
     def failure(self) -> None:
-        self.failures += 1
-        if self.failures >= self.threshold:
-            self._opened_at = self._clock()
+        self._state = self._state.failure(self._now(), self.policy)
 
 
 class TelegramPreviewClient:
@@ -243,8 +252,8 @@ class TelegramPreviewClient:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        self.retry = RetryPolicy(max_retries=retries, base=backoff, cap=max_backoff,
+                                 jitter=False)
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False,
@@ -253,11 +262,6 @@ class TelegramPreviewClient:
 
     async def close(self) -> None:
         await self._http.aclose()
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_backoff)
-        return float(min(self.backoff * 2.0 ** attempt, self.max_backoff))
 
     async def fetch_page(self, username: str, *, before: int | None = None) -> PreviewPage:
         """One page (the newest, or the one before post ``before``)."""
@@ -268,7 +272,7 @@ class TelegramPreviewClient:
         for attempt in range(self.retries + 1):
             if attempt:
                 retry_after = error.retry_after if isinstance(error, RateLimited) else None
-                await self._sleep(self._delay(attempt - 1, retry_after))
+                await self._sleep(self.retry.delay(attempt, retry_after))
             try:
                 response = await self._http.get(url, params=params)
             except httpx.HTTPError as exc:
@@ -276,8 +280,7 @@ class TelegramPreviewClient:
                 continue
             status = response.status_code
             if status == 429:
-                header = response.headers.get("Retry-After", "")
-                error = RateLimited(float(header) if header.isdigit() else None)
+                error = RateLimited(retry_after_seconds(response.headers.get("Retry-After")))
                 continue
             if status >= 500:
                 error = PreviewUnavailable(f"HTTP {status}")

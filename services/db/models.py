@@ -976,6 +976,11 @@ class IntegrationConnection(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a run holds it
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(32))
+    # The ad account's currency (ISO 4217, from the API; None = not known, taken as so'm)
+    # and the owner's rate: so'm per one unit of it, times 1000 (exact to 3 decimals).
+    currency: Mapped[str | None] = mapped_column(String(3))
+    fx_rate_milli: Mapped[int | None] = mapped_column(BigInteger)
+    fx_rate_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

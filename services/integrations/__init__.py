@@ -14,6 +14,7 @@ from services.integrations.connections import (
     parse_kind,
     parse_secret,
     recent_runs,
+    set_rate,
     stale_connections,
 )
 from services.integrations.discovery import instagram_competitor
@@ -28,6 +29,7 @@ from services.integrations.errors import (
 from services.integrations.factory import ClientConfig, Clients, build_clients
 from services.integrations.meta import CompetitorProfile, MediaItem
 from services.integrations.sync import RunResult, SyncEngine, latest_slot, slot_minute
+from services.integrations.traffic import Traffic, website_traffic
 from services.integrations.types import CHANNEL_KIND, Account, Kind, SyncData
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "RunView",
     "SyncData",
     "SyncEngine",
+    "Traffic",
     "Unavailable",
     "build_clients",
     "connect",
@@ -64,6 +67,8 @@ __all__ = [
     "parse_kind",
     "parse_secret",
     "recent_runs",
+    "set_rate",
     "slot_minute",
     "stale_connections",
+    "website_traffic",
 ]

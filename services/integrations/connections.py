@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import audit, marketing
 from services.crypto import SecretBox
-from services.db.models import IntegrationConnection, IntegrationSyncRun
+from services.db.models import IntegrationConnection, IntegrationDaily, IntegrationSyncRun
 from services.errors import InvalidInput, NotFound
+from services.integrations import currency, spend
 from services.integrations.breaker import Breaker, BreakerState
 from services.integrations.types import CHANNEL_KIND, Credentials, Kind
 
@@ -36,6 +37,19 @@ class ConnectionView:
     breaker: BreakerState
     breaker_open_until: datetime | None
     created_at: datetime
+    currency: str | None = None  # the ad account's currency; None = not known (so'm)
+    fx_rate_milli: int | None = None  # so'm per unit ×1000, set by the owner
+    fx_rate_set_at: datetime | None = None
+
+    @property
+    def foreign(self) -> bool:
+        """The account's money is not so'm: its spend needs the owner's rate."""
+        return currency.is_foreign(self.currency)
+
+    @property
+    def needs_rate(self) -> bool:
+        """Spend in a foreign currency with no rate yet: it is not counted (and must say so)."""
+        return self.foreign and self.fx_rate_milli is None
 
     def stale(self, now: datetime) -> bool:
         """Not synced for longer than an hourly sync allows (or never, after the first
@@ -104,7 +118,8 @@ def _view(row: IntegrationConnection, now: datetime) -> ConnectionView:
     return ConnectionView(row.id, Kind(row.kind), row.status, row.account_ref, row.account_name,
                           row.channel_id, row.last_success_at, row.last_error,
                           Breaker(row.failures, row.breaker_open_until).state(now),
-                          row.breaker_open_until, row.created_at)
+                          row.breaker_open_until, row.created_at, row.currency,
+                          row.fx_rate_milli, row.fx_rate_set_at)
 
 
 def decrypt(box: SecretBox, row: IntegrationConnection) -> Credentials:
@@ -138,9 +153,11 @@ async def ensure_channel(session: AsyncSession, *, business_id: int, kind: Kind)
 
 async def connect(session: AsyncSession, *, box: SecretBox, business_id: int, kind: Kind,
                   account_ref: str, account_name: str | None, credentials: Credentials,
-                  user_id: int | None, now: datetime) -> ConnectionView:
+                  user_id: int | None, now: datetime, currency_code: str | None = None
+                  ) -> ConnectionView:
     """Store a checked connection (replacing an earlier one of the same kind); its breaker
-    starts closed and the next sync slot picks it up."""
+    starts closed and the next sync slot picks it up. ``currency_code`` is the ad account's
+    currency when the test call read one; a rate set for another currency is dropped."""
     channel_id = await ensure_channel(session, business_id=business_id, kind=kind)
     row = await session.scalar(select(IntegrationConnection).where(
         IntegrationConnection.business_id == business_id, IntegrationConnection.kind == kind))
@@ -152,11 +169,18 @@ async def connect(session: AsyncSession, *, box: SecretBox, business_id: int, ki
     if row.last_success_at is None:
         row.created_at = now  # "not synced yet" counts from this connection, not an old one
     row.account_ref, row.account_name = account_ref, account_name
+    changed = currency_code is not None and currency_code != (row.currency or currency.HOME)
+    if changed:
+        row.currency, row.fx_rate_milli, row.fx_rate_set_at = currency_code, None, None
+    elif currency_code is not None:
+        row.currency = currency_code
     row.channel_id, row.status = channel_id, "active"
     row.credentials_encrypted = encrypt(box, credentials)
     row.failures, row.breaker_open_until, row.lease_until, row.last_error = 0, None, None, None
     row.created_by = user_id
     await session.flush()
+    if changed:  # the days synced so far were booked in another currency
+        await reprice(session, row)
     await audit.record(session, action="integration.connect", user_id=user_id,
                        business_id=business_id, kind=str(kind), account=account_ref)
     return _view(row, now)
@@ -205,3 +229,51 @@ async def recent_runs(session: AsyncSession, *, business_id: int, kind: Kind | N
                                                 IntegrationSyncRun.id.desc()).limit(limit))
     return [RunView(r.id, r.kind, r.trigger, r.started_at, r.finished_at, r.status, r.error,
                     r.items) for r in rows]
+
+
+async def set_rate(session: AsyncSession, *, business_id: int, kind: Kind, rate_milli: int,
+                   user_id: int | None, now: datetime) -> ConnectionView:
+    """The owner's so'm rate for the account's currency (``currency.parse_rate`` checked
+    it). Every stored day of the connection is priced again with it at once, so the
+    dashboard does not wait for the next sync and one rate covers the whole history."""
+    row = await _row(session, business_id, kind)
+    if not currency.is_foreign(row.currency):
+        raise InvalidInput(field="rate", reason="not_foreign")
+    row.fx_rate_milli, row.fx_rate_set_at = rate_milli, now
+    await reprice(session, row)
+    await session.flush()
+    await audit.record(session, action="integration.fx_rate", user_id=user_id,
+                       business_id=business_id, kind=str(kind), currency=row.currency,
+                       rate=str(currency.rate_value(rate_milli)))
+    return _view(row, now)
+
+
+async def reprice(session: AsyncSession, row: IntegrationConnection) -> None:
+    """Book every stored day's cost of the connection again with its currency and rate (no
+    rate for a foreign currency: the entries go). Days synced before currencies were read
+    kept whole units only (``cost``); they are taken as that many units of the currency."""
+    if row.channel_id is None:
+        row.channel_id = await ensure_channel(session, business_id=row.business_id,
+                                              kind=Kind(row.kind))
+    days = await session.scalars(select(IntegrationDaily).where(
+        IntegrationDaily.business_id == row.business_id,
+        IntegrationDaily.connection_id == row.id).order_by(IntegrationDaily.day))
+    code = row.currency or currency.HOME
+    for daily in days:
+        micros = _int(daily.values.get("cost_micros"))
+        if micros is None:
+            whole = _int(daily.values.get("cost"))
+            if whole is None:
+                continue  # no money on this row (GA4, Meta)
+            micros = whole * 1_000_000
+        if daily.values.get("currency") != code:
+            daily.values = {**daily.values, "cost_micros": micros, "currency": code}
+        await spend.book(session, business_id=row.business_id, channel_id=row.channel_id,
+                         daily=daily,
+                         som=currency.to_som(micros, row.currency, row.fx_rate_milli),
+                         impressions=_int(daily.values.get("impressions")),
+                         clicks=_int(daily.values.get("clicks")))
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from services.db.base import utcnow
+from services.integrations.currency import normalize_code
 from services.integrations.errors import (
     AuthExpired,
     BadResponse,
@@ -171,22 +172,28 @@ class GoogleAdsClient:
     async def check(self, *, account_ref: str, credentials: Credentials) -> Account:
         """The customer's descriptive name."""
         results, updated = await self._stream(
-            account_ref, credentials, "SELECT customer.id, customer.descriptive_name "
-            "FROM customer LIMIT 1")
-        name = ((results[0].get("customer") or {}).get("descriptiveName")
-                if results else None)
-        return Account(name=str(name or customer_id(account_ref)), credentials=updated)
+            account_ref, credentials, "SELECT customer.id, customer.descriptive_name, "
+            "customer.currency_code FROM customer LIMIT 1")
+        customer = (results[0].get("customer") or {}) if results else {}
+        return Account(name=str(customer.get("descriptiveName") or customer_id(account_ref)),
+                       credentials=updated,
+                       currency=normalize_code(customer.get("currencyCode")))
 
     async def fetch(self, *, account_ref: str, credentials: Credentials, since: date,
                     until: date) -> SyncData:
-        """Clicks, impressions, conversions and cost per campaign and day."""
-        query = ("SELECT campaign.id, campaign.name, segments.date, metrics.clicks, "
+        """Clicks, impressions, conversions and cost per campaign and day; the cost is in
+        the account's currency (``customer.currency_code``, read in the same query)."""
+        query = ("SELECT customer.currency_code, campaign.id, campaign.name, segments.date, "
+                 "metrics.clicks, "
                  "metrics.impressions, metrics.conversions, metrics.cost_micros "
                  "FROM campaign WHERE segments.date BETWEEN "
                  f"'{since.isoformat()}' AND '{until.isoformat()}'")
         results, updated = await self._stream(account_ref, credentials, query)
         rows = []
+        account_currency: str | None = None
         for result in results:
+            account_currency = account_currency or normalize_code(
+                (result.get("customer") or {}).get("currencyCode"))
             campaign = result.get("campaign") or {}
             metrics = result.get("metrics") or {}
             try:
@@ -195,14 +202,15 @@ class GoogleAdsClient:
                 raise BadResponse(kind=self.kind, detail="segments.date") from exc
             clicks, impressions = int(_num(metrics.get("clicks"))), int(
                 _num(metrics.get("impressions")))
-            cost = round(_num(metrics.get("costMicros")) / 1_000_000)
+            micros = int(_num(metrics.get("costMicros")))
+            cost = round(micros / 1_000_000)
             conversions = _num(metrics.get("conversions"))
             rows.append(DailyRow(
                 day=day, key=str(campaign.get("id", "")), name=campaign.get("name"),
                 values={"clicks": clicks, "impressions": impressions, "cost": cost,
                         "conversions": round(conversions, 2)},
-                cost=cost, impressions=impressions, clicks=clicks))
-        return SyncData(rows=rows, credentials=updated)
+                cost=cost, impressions=impressions, clicks=clicks, cost_micros=micros))
+        return SyncData(rows=rows, credentials=updated, currency=account_currency)
 
 
 GA4_METRICS = ("sessions", "totalUsers", "bounceRate", "keyEvents")

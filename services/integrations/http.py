@@ -35,13 +35,19 @@ class RetryPolicy:
     max_retries: int = 3
     base: float = 1.0
     cap: float = 30.0
+    # full jitter spreads many callers hitting one API; a single sequential caller (the t.me
+    # reader) waits the plain exponential step
+    jitter: bool = True
 
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random | None = None
+              ) -> float:
         """Seconds to wait before retry ``attempt`` (1-based): the server's Retry-After when it
-        gave one, else full jitter over ``base * 2**(attempt-1)``, never more than ``cap``."""
+        gave one, else ``base * 2**(attempt-1)`` (full jitter over it when ``jitter``), never
+        more than ``cap``."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.cap)
-        return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+        step = min(self.cap, self.base * 2 ** (attempt - 1))
+        return (rng or random.Random()).uniform(0, step) if self.jitter else step
 
 
 def make_client(base_url: str, *, timeout: float) -> httpx.AsyncClient:

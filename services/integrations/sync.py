@@ -23,10 +23,11 @@ from services.crypto import SecretBox
 from services.db.base import utcnow
 from services.db.models import IntegrationConnection, IntegrationDaily, IntegrationSyncRun
 from services.errors import DomainError
+from services.integrations import currency, spend
 from services.integrations.breaker import Breaker, BreakerPolicy
-from services.integrations.connections import decrypt, encrypt, ensure_channel
+from services.integrations.connections import decrypt, encrypt, ensure_channel, reprice
 from services.integrations.errors import AuthExpired, CircuitOpen, IntegrationError
-from services.integrations.types import DailyRow, IntegrationClient, Kind, SyncData
+from services.integrations.types import IntegrationClient, Kind, SyncData
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)  # longer than any run; a crashed run frees it after this
@@ -189,6 +190,14 @@ class SyncEngine:
             row.credentials_encrypted = encrypt(self.box, data.credentials)
         if data.account_name:
             row.account_name = data.account_name[:200]
+        if data.currency and data.currency != (row.currency or currency.HOME):
+            # another currency than the days stored so far were booked in (so'm, when it was
+            # not known yet): a rate for the old one means nothing, and every stored day is
+            # booked again — dollars once taken as so'm are taken back
+            row.currency, row.fx_rate_milli, row.fx_rate_set_at = data.currency, None, None
+            await reprice(session, row)
+        elif data.currency:
+            row.currency = data.currency
         items = 0
         existing = {(d.day, d.key): d for d in await session.scalars(
             select(IntegrationDaily).where(
@@ -201,10 +210,17 @@ class SyncEngine:
                                          day=item.day, key=item.key)
                 session.add(daily)
                 existing[(item.day, item.key)] = daily
-            daily.name, daily.values = item.name, dict(item.values)
-            if item.cost is not None:
-                daily.spend_entry_id = await self._spend(session, business_id, channel_id,
-                                                         daily.spend_entry_id, item)
+            values: dict[str, object] = dict(item.values)
+            som = item.cost
+            if item.cost_micros is not None:  # money in the ad account's currency
+                values["cost_micros"] = item.cost_micros
+                values["currency"] = row.currency or currency.HOME
+                som = currency.to_som(item.cost_micros, row.currency, row.fx_rate_milli)
+            daily.name, daily.values = item.name, values
+            if item.cost is not None or item.cost_micros is not None:
+                await spend.book(session, business_id=business_id, channel_id=channel_id,
+                                 daily=daily, som=som, impressions=item.impressions,
+                                 clicks=item.clicks)
             items += 1
         if data.audience is not None:
             a = data.audience
@@ -215,29 +231,3 @@ class SyncEngine:
             items += 1
         await session.flush()
         return items
-
-    async def _spend(self, session: AsyncSession, business_id: int, channel_id: int,
-                     entry_id: int | None, item: DailyRow) -> int | None:
-        """Create, update or remove the spend entry a day's cost makes (daily stats follow
-        through ``services.marketing``)."""
-        assert item.cost is not None
-        note = (item.name or item.key or "")[:300] or None
-        if entry_id is not None:
-            if item.cost < 1:
-                await marketing.delete_spend(session, business_id=business_id,
-                                             entry_id=entry_id)
-                return None
-            try:
-                await marketing.update_spend(session, business_id=business_id,
-                                             entry_id=entry_id, amount=item.cost,
-                                             impressions=item.impressions, clicks=item.clicks)
-                return entry_id
-            except DomainError:  # removed by hand meanwhile: make it again
-                pass
-        if item.cost < 1:
-            return None
-        view = await marketing.add_spend(session, business_id=business_id, channel_id=channel_id,
-                                         amount=item.cost, day=item.day,
-                                         impressions=item.impressions, clicks=item.clicks,
-                                         note=note, source="sync")
-        return view.id

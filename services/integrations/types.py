@@ -34,7 +34,11 @@ class Audience:
 
 @dataclass(frozen=True, slots=True)
 class DailyRow:
-    """One day of one key's metrics; ``cost`` (so'm, whole) makes a spend entry."""
+    """One day of one key's metrics; ``cost`` (so'm, whole) makes a spend entry.
+
+    An ad API that reports money in the ad account's currency sets ``cost_micros`` (micros
+    of ``SyncData.currency``) instead: the engine converts it with the owner's rate and
+    ``cost`` is then only the whole units in that currency, kept for reading."""
 
     day: date
     values: dict[str, float | int]
@@ -43,11 +47,13 @@ class DailyRow:
     cost: int | None = None
     impressions: int | None = None
     clicks: int | None = None
+    cost_micros: int | None = None
 
 
 @dataclass(slots=True)
 class SyncData:
     account_name: str | None = None
+    currency: str | None = None  # the ad account's currency (ISO 4217), when it has money
     audience: Audience | None = None
     rows: list[DailyRow] = field(default_factory=list)
     # new tokens to store (a refreshed access token, a long-lived token exchange)
@@ -60,6 +66,7 @@ class Account:
 
     name: str
     credentials: Credentials | None = None
+    currency: str | None = None  # the ad account's currency (ISO 4217), when it has money
 
 
 class IntegrationClient(Protocol):

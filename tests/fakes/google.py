@@ -6,7 +6,9 @@ Token endpoint: form ``grant_type=refresh_token`` → ``{"access_token", "expire
 APIs: ``Authorization: Bearer`` (a stale access token gets 401 ``UNAUTHENTICATED``), Google
 Ads also wants the ``developer-token`` header; errors are ``{"error": {"code", "message",
 "status"}}``; ``searchStream`` answers a JSON array of batches with int64 as strings;
-``runReport`` pages with ``limit``/``offset`` and reports ``rowCount``.
+``runReport`` pages with ``limit``/``offset`` and reports ``rowCount``. A customer's
+``currency_code`` (``currencies``, UZS by default) comes back as ``customer.currencyCode``
+when the query selects it, also on each row of a ``FROM campaign`` query.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class FakeGoogle(FakeServer):
         self.access: set[str] = set()
         self._ids = itertools.count(1)
         self.customers: dict[str, str] = {}  # id -> descriptive name
+        self.currencies: dict[str, str] = {}  # id -> currency_code (UZS when not set)
         self.campaign_days: list[CampaignDay] = []
         self.properties: dict[str, dict[date, dict[str, float]]] = {}
 
@@ -116,7 +119,9 @@ class FakeGoogle(FakeServer):
         if "FROM customer" in query:
             return web.json_response([{"results": [{"customer": {
                 "resourceName": f"customers/{cid}", "id": cid,
-                "descriptiveName": self.customers[cid]}}], "fieldMask": "customer.id",
+                "descriptiveName": self.customers[cid],
+                "currencyCode": self.currencies.get(cid, "UZS")}}],
+                "fieldMask": "customer.id,customer.descriptiveName,customer.currencyCode",
                 "requestId": "req1"}])
         span = re.search(r"BETWEEN '(\d{4}-\d\d-\d\d)' AND '(\d{4}-\d\d-\d\d)'", query)
         if span is None:
@@ -130,6 +135,10 @@ class FakeGoogle(FakeServer):
                         "costMicros": str(c.cost_micros), "conversions": c.conversions},
             "segments": {"date": c.day.isoformat()}}
             for c in self.campaign_days if lo <= c.day <= hi]
+        if "customer.currency_code" in query:  # an attributed resource field, on each row
+            for result in results:
+                result["customer"] = {"resourceName": f"customers/{cid}",
+                                      "currencyCode": self.currencies.get(cid, "UZS")}
         batches = [{"results": results[i:i + self.BATCH],
                     "fieldMask": "campaign.id,campaign.name,segments.date,metrics.clicks",
                     "requestId": "req2"} for i in range(0, len(results), self.BATCH)]

@@ -23,7 +23,7 @@ from handlers.errors import describe_invalid
 from handlers.owner.dashboard import keyboards, texts
 from handlers.owner.dashboard.callbacks import DashAction, DashboardCB
 from handlers.owner.dashboard.states import AssumptionsSG
-from handlers.owner.integrations.notice import sync_gaps
+from handlers.owner.integrations.notice import sync_notes
 from handlers.ui import MenuCB, MenuItem, NavCB, done_with
 from services import insights, kpi
 from services.charts.dashboard import Bar, CardSpec, render_dashboard, render_kpi
@@ -115,9 +115,10 @@ async def send_dashboard(message: Message, bot: Bot, session: AsyncSession, *,
                                    caption=texts.dashboard_caption(board, business.name,
                                                                    locale, insights=top),
                                    reply_markup=keyboards.period_keyboard(period.kind))
-    gaps = await sync_gaps(session, business_id=business.id, locale=locale)
-    if gaps:  # synced channels that fell behind: say so instead of a silent gap
-        await message.answer(gaps)
+    notes = await sync_notes(session, business_id=business.id, start=period.start,
+                             end=period.end, locale=locale)
+    if notes:  # GA4's website traffic, and synced channels that fell behind (never silent)
+        await message.answer(notes)
 
 
 async def send_kpi(message: Message, bot: Bot, session: AsyncSession, *, business: Business,

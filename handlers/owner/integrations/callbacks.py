@@ -11,6 +11,7 @@ class IntegrationAction(StrEnum):
     KEEP = "keep"
     LIST = "list"
     LOG = "log"  # the latest sync runs
+    RATE = "fx"  # set the so'm rate of a foreign-currency ad account
 
 
 class IntegrationCB(CallbackData, prefix="int1"):

@@ -30,6 +30,10 @@ def list_keyboard(connections: list[ConnectionView], *, can_manage: bool
                 b.row(_button(_("🔄 Sync {name}").format(name=name), IntegrationAction.SYNC,
                               kind),
                       _button("🔌 " + name, IntegrationAction.DISCONNECT, kind))
+            if kind in connected and connected[kind].foreign:
+                b.row(_button(_("💱 {currency} rate for {name}").format(
+                    currency=connected[kind].currency, name=name), IntegrationAction.RATE,
+                    kind))
             else:
                 b.row(_button(_("➕ Connect {name}").format(name=name),
                               IntegrationAction.CONNECT, kind))

@@ -7,3 +7,4 @@ class IntegrationSG(StatesGroup):
     client_id = State()  # Google: OAuth client id, secret and refresh token
     client_secret = State()
     refresh_token = State()
+    rate = State()  # so'm per unit of the ad account's currency

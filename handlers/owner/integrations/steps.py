@@ -8,6 +8,7 @@ are deleted; callback data is re-checked (the kind, and the role's permission) o
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -19,21 +20,30 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import moment
+from bot.formatting import local_day, moment, number
 from bot.integrations import runtime
 from bot.middlewares.permissions import BUSINESS
 from handlers.drafts import DraftSlot
 from handlers.errors import describe
 from handlers.owner.integrations import keyboards, texts
 from handlers.owner.integrations.callbacks import IntegrationAction, IntegrationCB
+from handlers.owner.integrations.notice import traffic_text
 from handlers.owner.integrations.states import IntegrationSG
 from handlers.owner.integrations.texts import GOOGLE, NAMES
 from handlers.ui import MenuCB, MenuItem, NavAction, NavCB, done_with, h, nav_keyboard
-from services import integrations
+from services import integrations, kpi
+from services.aggregates import local_date
 from services.db.base import utcnow
 from services.db.models import Business, User
 from services.errors import DomainError, InvalidInput
-from services.integrations import ConnectionView, IntegrationError, Kind, RunView
+from services.integrations import (
+    ConnectionView,
+    IntegrationError,
+    Kind,
+    RunView,
+    Traffic,
+    currency,
+)
 from services.teams import Permission, has_permission
 
 log = logging.getLogger(__name__)
@@ -42,6 +52,7 @@ steps = Router(name="integrations_steps")
 steps.message.filter(StateFilter(*IntegrationSG.__all_states__))
 MANAGE = Permission.MANAGE_INTEGRATIONS
 NOT_COMMAND = ~F.text.startswith("/")
+TRAFFIC_DAYS = timedelta(days=6)  # GA4 on the card: the last 7 days, today included
 
 
 class ConnectDraft(BaseModel):
@@ -58,7 +69,35 @@ def _tz(user: User) -> str:
     return user.timezone or "Asia/Tashkent"
 
 
+def rate_text(milli: int, locale: str) -> str:
+    return number(float(currency.rate_value(milli)), locale)
+
+
+def money_line(view: ConnectionView, *, locale: str, tz: str) -> str | None:
+    """The ad account's currency and the rate its spend is counted with (or that it is not
+    counted yet)."""
+    if not view.foreign:
+        return None
+    if view.fx_rate_milli is None:
+        return _("    ⚠️ Spend is in {currency} and is not counted until you set the so'm "
+                 "rate (💱 below).").format(currency=view.currency)
+    when = local_day(view.fx_rate_set_at, locale, tz) if view.fx_rate_set_at else ""
+    return _("    💱 1 {currency} = {rate} so'm (set {day})").format(
+        currency=view.currency, rate=rate_text(view.fx_rate_milli, locale), day=when)
+
+
+def traffic_line(traffic: Traffic | None, *, locale: str) -> str | None:
+    """GA4's numbers of the last days, under its status."""
+    return None if traffic is None else "    " + traffic_text(traffic, locale=locale)
+
+
 def status_line(view: ConnectionView, *, locale: str, tz: str) -> str:
+    extra = money_line(view, locale=locale, tz=tz)
+    line = _status(view, locale=locale, tz=tz)
+    return line if extra is None else line + "\n" + extra
+
+
+def _status(view: ConnectionView, *, locale: str, tz: str) -> str:
     name = NAMES[view.kind]
     account = f" — {h(view.account_name)}" if view.account_name else ""
     now = utcnow()
@@ -80,10 +119,13 @@ def status_line(view: ConnectionView, *, locale: str, tz: str) -> str:
 
 
 def list_text(business: Business, connections: list[ConnectionView], *, locale: str,
-              tz: str) -> str:
+              tz: str, traffic: Traffic | None = None) -> str:
     lines = [_("🔌 <b>Integrations</b> — {business}").format(business=h(business.name)), ""]
     connected = {c.kind for c in connections}
-    lines += [status_line(c, locale=locale, tz=tz) for c in connections]
+    for view in connections:
+        lines.append(status_line(view, locale=locale, tz=tz))
+        if view.kind is Kind.GA4 and (seen := traffic_line(traffic, locale=locale)):
+            lines.append(seen)
     missing = [NAMES[k] for k in Kind if k not in connected]
     if missing:
         if connections:
@@ -95,9 +137,15 @@ def list_text(business: Business, connections: list[ConnectionView], *, locale: 
 
 async def send_list(message: Message, session: AsyncSession, *, business: Business,
                     user: User, role: str | None, locale: str) -> None:
-    views = await integrations.list_connections(session, business_id=business.id,
-                                                now=utcnow())
-    await message.answer(list_text(business, views, locale=locale, tz=_tz(user)),
+    now = utcnow()
+    views = await integrations.list_connections(session, business_id=business.id, now=now)
+    traffic = None
+    if any(v.kind is Kind.GA4 for v in views):
+        today = local_date(now, await kpi.business_timezone(session, business_id=business.id))
+        traffic = await integrations.website_traffic(
+            session, business_id=business.id, start=today - TRAFFIC_DAYS, end=today)
+    await message.answer(list_text(business, views, locale=locale, tz=_tz(user),
+                                   traffic=traffic),
                          reply_markup=keyboards.list_keyboard(
                              views, can_manage=has_permission(role, MANAGE)))
 
@@ -272,10 +320,11 @@ async def secret_entered(message: Message, state: FSMContext, session: AsyncSess
         await message.answer(texts.check_failed(exc.code))
         return
     try:
-        await integrations.connect(session, box=live.box, business_id=business.id, kind=kind,
-                                   account_ref=draft.account_ref, account_name=account.name,
-                                   credentials=account.credentials or credentials,
-                                   user_id=user.id, now=utcnow())
+        view = await integrations.connect(
+            session, box=live.box, business_id=business.id, kind=kind,
+            account_ref=draft.account_ref, account_name=account.name,
+            credentials=account.credentials or credentials, user_id=user.id, now=utcnow(),
+            currency_code=account.currency)
     except DomainError as exc:  # e.g. the plan's channel limit
         await DRAFT.finish(state)
         await message.answer(describe(exc))
@@ -284,6 +333,62 @@ async def secret_entered(message: Message, state: FSMContext, session: AsyncSess
     await message.answer(_("✅ {name} connected: <b>{account}</b>. The first sync runs within "
                            "a few minutes, then every hour.").format(
         name=NAMES[kind], account=h(account.name)))
+    if view.needs_rate and view.currency is not None:  # never book dollars as so'm
+        await _ask_rate(message, state, kind, view.currency, current=None)
+        return
+    await send_list(message, session, business=business, user=user, role=role, locale=locale)
+
+
+async def _ask_rate(message: Message, state: FSMContext, kind: Kind, code: str, *,
+                    current: str | None) -> None:
+    await DRAFT.save(state, ConnectDraft(kind=kind.value))
+    await state.set_state(IntegrationSG.rate)
+    await message.answer(texts.rate_step(kind, code, current=current),
+                         reply_markup=nav_keyboard(back=False))
+
+
+@router.callback_query(IntegrationCB.filter(F.action == IntegrationAction.RATE),
+                       flags={"perm": MANAGE})
+async def on_rate(callback: CallbackQuery, callback_data: IntegrationCB, state: FSMContext,
+                  session: AsyncSession, business: Business, locale: str) -> None:
+    kind = _kind(callback_data.kind)
+    view = None if kind is None else await integrations.get_connection(
+        session, business_id=business.id, kind=kind, now=utcnow())  # this business's only
+    if kind is None or view is None or not view.foreign or view.currency is None:
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    await callback.answer()
+    await DRAFT.finish(state)
+    assert isinstance(callback.message, Message)
+    current = rate_text(view.fx_rate_milli, locale) if view.fx_rate_milli else None
+    await _ask_rate(callback.message, state, kind, view.currency, current=current)
+
+
+@steps.message(IntegrationSG.rate, F.text, NOT_COMMAND, flags={"perm": MANAGE})
+async def rate_entered(message: Message, state: FSMContext, session: AsyncSession, user: User,
+                       business: Business, role: str, locale: str) -> None:
+    draft = await DRAFT.load(state)
+    kind = Kind(draft.kind)
+    try:
+        view = await integrations.get_connection(session, business_id=business.id, kind=kind,
+                                                 now=utcnow())
+    except DomainError:
+        await DRAFT.finish(state)
+        await message.answer(_("Something is missing — please start again."))
+        return
+    code = view.currency or currency.HOME
+    try:
+        milli = currency.parse_rate(message.text or "", code)
+        view = await integrations.set_rate(session, business_id=business.id, kind=kind,
+                                           rate_milli=milli, user_id=user.id, now=utcnow())
+    except InvalidInput as exc:
+        low, high = (number(float(exc.params.get(k) or 0), locale) for k in ("low", "high"))
+        await message.answer(texts.bad_rate(str(exc.params.get("reason")), code, low, high))
+        return
+    await DRAFT.finish(state)
+    await message.answer(_("✅ Saved: 1 {currency} = {rate} so'm. {name} spend is counted in "
+                           "so'm with this rate, the days already synced too.").format(
+        currency=code, rate=rate_text(milli, locale), name=NAMES[kind]))
     await send_list(message, session, business=business, user=user, role=role, locale=locale)
 
 

@@ -96,3 +96,28 @@ def refresh_token_step(kind: Kind) -> str:
              "(developers.google.com/oauthplayground): ⚙️ → “Use your own OAuth credentials”, "
              "authorize the scope, “Exchange authorization code for tokens”.\n\n"
              "Send the refresh token.").format(scope=SCOPES[kind])
+
+
+RATE_EXAMPLES = {"USD": "12 850", "EUR": "13 900", "RUB": "140", "KZT": "25,4"}
+
+
+def rate_step(kind: Kind, currency: str, *, current: str | None) -> str:
+    """Ask how many so'm one unit of the ad account's currency is."""
+    text = _("💱 {name} reports this account's spend in <b>{currency}</b>, and your analytics "
+             "is in so'm. How many so'm is 1 {currency}? Send a number, for example "
+             "{example}.").format(name=NAMES[kind], currency=currency,
+                                  example=RATE_EXAMPLES.get(currency, "1 000"))
+    if current is None:
+        return text + "\n\n" + _("Until you do, {name} spend is not counted in the "
+                                   "dashboard.").format(name=NAMES[kind])
+    return text + "\n\n" + _("Now: 1 {currency} = {rate} so'm.").format(currency=currency,
+                                                                         rate=current)
+
+
+def bad_rate(reason: str, currency: str, low: str, high: str) -> str:
+    if reason == "range":
+        return _("1 {currency} is usually between {low} and {high} so'm — please check the "
+                 "rate and send it again.").format(currency=currency, low=low, high=high)
+    return _("That doesn't look like a rate: send the number of so'm for 1 {currency}, like "
+             "{example}.").format(currency=currency,
+                                  example=RATE_EXAMPLES.get(currency, "1 000"))

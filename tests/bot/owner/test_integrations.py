@@ -139,3 +139,58 @@ async def test_connect_google_ads_in_four_steps_feeds_the_dashboard(
         assert len(await list_connections(s, business_id=business.id,
                                           now=datetime.now(UTC))) == 1
         assert await list_connections(s, business_id=other.id, now=datetime.now(UTC)) == []
+
+
+async def test_usd_google_ads_needs_a_rate_and_ga4_traffic_is_shown(
+        tg: Telegram, db: Database, fakes: tuple[FakeGraph, FakeGoogle]) -> None:
+    _, google = fakes
+    google.currencies["1234567890"] = "USD"
+    for c in google.campaign_days:
+        c.cost_micros = 12_500_000  # $12.50 a day
+    google.properties["345678901"] = {TODAY - timedelta(days=i): {
+        "sessions": 100, "totalUsers": 80, "bounceRate": 0.25 if i else 0.5, "keyEvents": 2}
+        for i in range(3)}
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 7311)
+    user = tg.user(7311)
+    await user.send("/integrations")
+    await user.press("➕ Connect Google Ads")
+    for step in ("1234567890", google.client_id, google.client_secret, google.refresh_token):
+        await user.send(step)
+    ask = user.history[-1]
+    assert "in <b>USD</b>" in ask.html and "not counted in the dashboard" in ask.text
+    gap = (await user.send("/dashboard"))[-1]  # the owner looks away: still never silent
+    assert "Google Ads spend is in USD and not counted: set its so'm rate" in gap.text
+    card = (await user.send("/integrations"))[-1]
+    assert "Spend is in USD and is not counted until you set the so'm rate" in card.text
+    await user.press("💱 USD rate for Google Ads", message=card)
+    assert "usually between 5,000 and 50,000 so'm" in (await user.send("12,85"))[-1].text
+    await user.send("12 850")
+    saved, listed = user.history[-2:]
+    assert "Saved: 1 USD = 12,850 so'm" in saved.text
+    assert "💱 1 USD = 12,850 so'm (set" in listed.text
+    await user.press("🔄 Sync Google Ads", message=listed)
+
+    async def spend() -> int:
+        async with db.sessionmaker() as s:
+            period = await kpi.period_for(s, business_id=business.id, kind="7d")
+            return (await kpi.dashboard(s, business_id=business.id, period=period)
+                    ).totals.spend
+
+    assert await spend() == 3 * 160_625  # $12.50 × 12 850, never 12 so'm
+    await user.press("💱 USD rate for Google Ads", message=listed)
+    assert "Now: 1 USD = 12,850 so'm." in user.history[-1].text
+    await user.send("13000")
+    assert await spend() == 3 * 162_500  # the synced days are priced again at once
+
+    await user.press("➕ Connect Google Analytics 4", message=user.history[-1])
+    for step in ("345678901", google.client_id, google.client_secret, google.refresh_token):
+        await user.send(step)
+    assert "not counted" not in user.history[-1].text  # GA4 has no money to convert
+    await user.press("🔄 Sync Google Analytics 4", message=user.history[-1])
+    card = (await user.send("/integrations"))[-1]
+    assert "🌐 Website (Google Analytics)" in card.text  # under GA4's status, the last week
+    assert "300 sessions, 6 conversions, bounce rate 33" in card.text
+    board = (await user.send("/dashboard"))[-1]
+    assert "🌐 Website (Google Analytics)" in board.text
+    assert "300 sessions, 6 conversions" in board.text

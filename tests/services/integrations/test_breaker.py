@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from services.competitors.telegram_preview import CircuitBreaker, CircuitOpen
 from services.integrations import Breaker, BreakerPolicy, BreakerState, latest_slot, slot_minute
 from services.integrations.http import RetryPolicy, retry_after_seconds
 
@@ -62,3 +65,25 @@ def test_backoff_is_jittered_within_the_doubling_window_and_capped() -> None:
         waits = [policy.delay(attempt, None, rng) for _ in range(50)]
         assert all(0 <= w <= ceiling for w in waits) and max(waits) > ceiling / 2
     assert policy.delay(1, 3.0, rng) == 3.0 and policy.delay(1, 99.0, rng) == 5.0
+    plain = RetryPolicy(base=0.5, cap=8.0, jitter=False)  # the t.me reader's steps
+    assert [plain.delay(n, None) for n in (1, 2, 3, 5, 6)] == [0.5, 1.0, 2.0, 8.0, 8.0]
+
+
+def test_the_tme_client_holds_the_same_breaker_in_process() -> None:
+    now = [1000.0]
+    tme = CircuitBreaker(threshold=2, cooldown=60, clock=lambda: now[0])
+    tme.failure()
+    tme.check()  # one failure: still closed
+    tme.failure()
+    with pytest.raises(CircuitOpen):
+        tme.check()
+    now[0] += 60  # half-open: the trial goes ahead, fails, and re-opens for the cool-down
+    tme.check()
+    tme.failure()
+    assert tme.is_open and tme.failures == 3
+    now[0] += 59
+    assert tme.is_open
+    now[0] += 1
+    tme.check()
+    tme.success()
+    assert not tme.is_open and tme.failures == 0

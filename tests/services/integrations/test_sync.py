@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 
 from services import aggregates, kpi
 from services.crypto import SecretBox
-from services.db.models import ChannelSnapshot, IntegrationConnection, IntegrationSyncRun
+from services.db.models import (
+    ChannelSnapshot,
+    IntegrationConnection,
+    IntegrationDaily,
+    IntegrationSyncRun,
+    SpendEntry,
+)
 from services.errors import NotFound
 from services.integrations import (
     BreakerPolicy,
@@ -31,10 +37,13 @@ from services.integrations import (
     instagram_competitor,
     list_connections,
     recent_runs,
+    set_rate,
     slot_minute,
     stale_connections,
+    website_traffic,
 )
 from services.integrations.http import RetryPolicy
+from services.integrations.spend import book
 from tests.conftest import Database
 from tests.factories import make_owner
 from tests.fakes._server import Fail
@@ -247,3 +256,78 @@ async def test_due_connections_follow_each_business_slot(world: World) -> None:
     assert ig in await engine.due()
 
 
+
+
+async def test_usd_ad_spend_waits_for_the_owners_rate(world: World) -> None:
+    async with world.db.sessionmaker() as s:
+        business = await make_owner(s, 8110)
+    for c in world.google.campaign_days:
+        c.cost_micros = 12_500_000  # $12.50 a day once the account says USD
+    ads = await world.connect(business.id, Kind.GOOGLE_ADS, "1234567890", _google(world.google))
+    engine = world.engine()
+    assert (await engine.run(ads)).status == "ok"  # a so'm account: booked as is
+
+    async def spend() -> int:
+        async with world.db.sessionmaker() as s:
+            period = await kpi.period_for(s, business_id=business.id, kind="7d", now=NOW)
+            board = await kpi.dashboard(s, business_id=business.id, period=period, now=NOW)
+            assert await aggregates.stored(s, business_id=business.id) == \
+                await aggregates.expected(s, business_id=business.id)
+            return board.totals.spend
+
+    assert await spend() == 3 * 13
+    async with world.db.sessionmaker.begin() as s:  # a day synced before currencies were read
+        old = IntegrationDaily(business_id=business.id, connection_id=ads,
+                               day=TODAY - timedelta(days=20), key="111",
+                               values={"cost": 20, "clicks": 2, "impressions": 50})
+        s.add(old)
+        conn = await s.get(IntegrationConnection, ads)
+        assert conn is not None and conn.channel_id is not None
+        await book(s, business_id=business.id, channel_id=conn.channel_id, daily=old, som=20,
+                   impressions=50, clicks=2)
+
+    async def booked() -> int:
+        async with world.db.sessionmaker() as s:
+            return int(await s.scalar(select(func.coalesce(func.sum(SpendEntry.amount), 0))
+                                      .where(SpendEntry.business_id == business.id)) or 0)
+
+    assert await booked() == 3 * 13 + 20
+    world.google.currencies["1234567890"] = "USD"  # what the account really bills in
+    world.clock.at = NOW + timedelta(hours=1)
+    assert (await engine.run(ads)).status == "ok"
+    assert await spend() == 0  # the dollars booked as so'm are taken back, not re-booked
+    assert await booked() == 0  # older days too
+    async with world.db.sessionmaker() as s:
+        [view] = await list_connections(s, business_id=business.id, now=world.clock())
+        assert view.currency == "USD" and view.needs_rate
+    async with world.db.sessionmaker.begin() as s:
+        view = await set_rate(s, business_id=business.id, kind=Kind.GOOGLE_ADS,
+                              rate_milli=12_850_000, user_id=None, now=world.clock())
+        assert not view.needs_rate and view.fx_rate_set_at == world.clock()
+    assert await spend() == 3 * 160_625  # the stored days are priced at once
+    assert await booked() == 3 * 160_625 + 20 * 12_850  # the old day in whole dollars
+    world.clock.at = NOW + timedelta(hours=2)
+    assert (await engine.run(ads)).status == "ok"
+    assert await spend() == 3 * 160_625  # a re-sync updates the same entries
+    async with world.db.sessionmaker.begin() as s:
+        with pytest.raises(NotFound):  # another business reaches nothing
+            await set_rate(s, business_id=business.id + 1000, kind=Kind.GOOGLE_ADS,
+                           rate_milli=1, user_id=None, now=world.clock())
+
+
+async def test_ga4_traffic_sums_the_period_for_its_business_only(world: World) -> None:
+    async with world.db.sessionmaker() as s:
+        business = await make_owner(s, 8120)
+        other = await make_owner(s, 8121)
+    world.google.properties["345678901"] = {TODAY - timedelta(days=i): {
+        "sessions": 200 if i else 100, "totalUsers": 50, "bounceRate": 0.3 if i else 0.6,
+        "keyEvents": 1.5} for i in range(3)}
+    ga4 = await world.connect(business.id, Kind.GA4, "345678901", _google(world.google))
+    assert (await world.engine().run(ga4)).status == "ok"
+    async with world.db.sessionmaker() as s:
+        seen = await website_traffic(s, business_id=business.id, start=TODAY - timedelta(1),
+                                     end=TODAY)
+        assert seen is not None and (seen.sessions, seen.conversions) == (300, 3.0)
+        assert seen.bounce_rate == 40.0  # (100 × 60 + 200 × 30) / 300
+        assert await website_traffic(s, business_id=other.id, start=TODAY - timedelta(9),
+                                     end=TODAY) is None
