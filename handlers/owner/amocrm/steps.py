@@ -189,6 +189,7 @@ async def code_entered(message: Message, state: FSMContext, session: AsyncSessio
         await progress.edit_text(texts.code_stale_text())
         return
     await state.clear()
+    session.expire(account)  # finish_connect wrote it in its own transactions
     worker = app.extras.get("amocrm_worker")
     if worker is not None:
         worker.wake()
