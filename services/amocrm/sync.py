@@ -1067,6 +1067,12 @@ async def _sweep_deleted(sessionmaker: async_sessionmaker[AsyncSession], process
                 "filter[id][]": ids, "limit": SWEEP_CHUNK})
             present = {mp.to_int(i.get("id")) for i in
                        ((body or {}).get("_embedded") or {}).get(key) or []}
+            if present - set(ids):  # the filter was not applied: absence proves nothing
+                async with sessionmaker.begin() as session:
+                    await add_log(session, business_id=ctx.business_id, direction="in",
+                                  action="failed", ok=False, detail="sweep: id filter ignored",
+                                  at=runtime.now())
+                return gone_total
             gone = [i for i in ids if i not in present]
             if gone:
                 async with sessionmaker.begin() as session:

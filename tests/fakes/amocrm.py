@@ -71,6 +71,7 @@ class FakeAmoCRM:
         self.rate_limited = 0
         self.refreshes = 0
         self.complex_sizes: list[int] = []  # leads per accepted complex call
+        self.ignore_id_filter = False  # a server that ignores ``filter[id][]`` (safety test)
         self.faults: list[dict[str, Any]] = []
         self.pending_webhooks: list[tuple[str, list[tuple[str, str]]]] = []
         self._ids = itertools.count(50001)
@@ -349,7 +350,7 @@ class FakeAmoCRM:
                 text == v.get("value") for cf in r.get("custom_fields_values") or []
                 for v in cf.get("values") or [])]
         wanted = {int(i) for i in query.getall("filter[id][]", [])}
-        if wanted:
+        if wanted and not self.ignore_id_filter:
             rows = [r for r in rows if r["id"] in wanted]
         since = query.get("filter[updated_at][from]")
         if since:

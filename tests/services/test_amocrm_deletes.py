@@ -89,9 +89,18 @@ async def test_deletions_both_ways_keep_our_records_and_never_recreate(db: Datab
         assert fake.requests == [] and len(leads_of(fake)) == 3
 
         # a deletion no webhook reported: the reconciliation's id sweep notices it
+        account_id = (await _account(db)).id
+        first = await sync.reconcile(db.sessionmaker, runtime, account_id)
+        assert (first.created, first.deleted) == (0, 0)  # everything there is linked
         fake.delete_lead("acme", deal["Botir"], hook=False)
-        result = await sync.reconcile(db.sessionmaker, runtime,
-                                      (await _account(db)).id)
+        fake.accounts["acme"].leads[999_999] = {  # a deal we never linked, edited long ago
+            "id": 999_999, "name": "Old", "price": 0, "status_id": 3101, "pipeline_id": 3001,
+            "custom_fields_values": [], "updated_at": 0, "_embedded": {"contacts": []}}
+        fake.ignore_id_filter = True  # an answer that ignores the id filter proves nothing
+        assert (await sync.reconcile(db.sessionmaker, runtime, account_id)).deleted == 0
+        assert (await _link(db, "lead", silent.id)).deleted_at is None
+        fake.ignore_id_filter = False
+        result = await sync.reconcile(db.sessionmaker, runtime, account_id)
         assert result.deleted == 1
         assert (await _link(db, "lead", silent.id)).deleted_in == "amocrm"
         assert (await _link(db, "lead", ours.id)).deleted_at is None
