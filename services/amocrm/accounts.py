@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import plans
 from services.amocrm import hooks
-from services.amocrm.client import AmoAuthError, AmoClient, AmoError
+from services.amocrm.client import AmoAuthError, AmoClient, AmoError, AmoValidationError
 from services.amocrm.mapping import (
     BP_ID_FIELD_NAME,
     LEAD_FIELDS,
@@ -35,6 +35,8 @@ from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 FULL_SYNC_LIMIT = 5000  # records queued on connect, newest first
+BASE_WEBHOOK_EVENTS = ["add_lead", "update_lead", "status_lead", "add_contact",
+                       "update_contact"]
 WEBHOOK_EVENTS = ["add_lead", "update_lead", "status_lead", "delete_lead", "restore_lead",
                   "add_contact", "update_contact", "delete_contact", "restore_contact"]
 
@@ -207,8 +209,14 @@ async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime
                                     json=[{"name": BP_ID_FIELD_NAME, "type": "text"}])
         bp_field = int(made["_embedded"]["custom_fields"][0]["id"])
     if runtime.config.webhooks:
-        await client.request("POST", "/api/v4/webhooks", token=token, json={
-            "destination": runtime.webhook_url(webhook_key), "settings": WEBHOOK_EVENTS})
+        destination = runtime.webhook_url(webhook_key)
+        try:
+            await client.request("POST", "/api/v4/webhooks", token=token, json={
+                "destination": destination, "settings": WEBHOOK_EVENTS})
+        except AmoValidationError:  # an account that refuses the delete/restore events:
+            # the first pass's set (deletions are then found by the reconciliation's sweep)
+            await client.request("POST", "/api/v4/webhooks", token=token, json={
+                "destination": destination, "settings": BASE_WEBHOOK_EVENTS})
     async with sessionmaker.begin() as session:
         account = await _locked(session, account_id)
         account.amo_account_id = int(info["id"])

@@ -153,7 +153,9 @@ async def test_handoff_is_idempotent_per_key(db: Database) -> None:
             business_id = await growth_business(s, OWNER)
             other = await growth_business(s, OWNER + 1)
         await connect(db.sessionmaker, runtime, fake, business_id, OWNER)
+        fake.fail("/api/v4/webhooks", 400)  # refuses the delete/restore events: fall back
         await connect(db.sessionmaker, runtime, fake, other, OWNER + 1, subdomain="beta")
+        assert len(fake.accounts["beta"].webhooks) == 1
         due = runtime.now() + timedelta(minutes=15)
         async with db.sessionmaker.begin() as s:
             lead = await sales.create_lead(s, business_id=business_id, name="Nigora",
