@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from services import outbox
 from services.amocrm.client import AmoError
-from services.amocrm.runtime import AmoConfig, AmoRuntime
+from services.amocrm.runtime import AmoConfig, AmoRuntime, is_public_url
 from services.amocrm.sync import Processor, reconcile, recover_interrupted
 from services.crypto import SecretBox
 from services.db.base import utcnow
@@ -35,11 +35,13 @@ def build_runtime(settings: Any, box: SecretBox) -> AmoRuntime:
     """The AmoCRM runtime; tokens and the client secret are encrypted with ``box``."""
     base = (settings.webhook_base_url or f"http://{settings.web_host}:{settings.web_port}")
     c = settings.amocrm
+    webhooks = c.webhooks if c.webhooks is not None else is_public_url(
+        settings.webhook_base_url)
     config = AmoConfig(base_url=c.base_url, auth_url=c.auth_url,
                        redirect_uri=base.rstrip("/") + OAUTH_PATH, webhook_base=base,
                        timeout=c.timeout_seconds, max_retries=c.max_retries,
                        backoff=c.backoff_seconds, rate=c.rate_per_second,
-                       refresh_margin=c.refresh_margin_seconds)
+                       refresh_margin=c.refresh_margin_seconds, webhooks=webhooks)
     return AmoRuntime(config=config, box=box)
 
 

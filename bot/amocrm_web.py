@@ -89,7 +89,7 @@ async def webhook_view(request: web.Request) -> web.Response:
         log.exception("amocrm webhook failed")
         return web.Response(status=500, text="error")
     return web.json_response({"created": result.created, "updated": result.updated,
-                              "skipped": result.skipped})
+                              "skipped": result.skipped, "deleted": result.deleted})
 
 
 def add_amocrm_routes(web_app: web.Application) -> None:

@@ -68,6 +68,9 @@ class AmoCRMSettings(BaseModel):
     rate_per_second: int = Field(default=7, ge=1)  # the documented per-account limit
     refresh_margin_seconds: int = Field(default=600, ge=0)  # refresh this long before expiry
     reconcile_minutes: int = Field(default=30, ge=1)
+    # register AmoCRM's webhook on connect; None: only when WEBHOOK_BASE_URL is a public
+    # address (embedded mode has none: the reconciliation is then the inbound path)
+    webhooks: bool | None = None
 
 
 class Settings(BaseSettings):

@@ -416,6 +416,7 @@ async def delete_lead(session: AsyncSession, *, business_id: int, lead_id: int) 
                            change=aggregates.Contribution() - aggregates.of_lead(lead, timezone))
     await session.delete(lead)
     await session.flush()
+    await crm.deleted(session, "lead", lead_id, business_id)  # its deal closes as lost
 
 
 # --------------------------------------------------------------------------- customers
@@ -680,9 +681,11 @@ async def set_order_status(session: AsyncSession, *, business_id: int, order_id:
 async def delete_order(session: AsyncSession, *, business_id: int, order_id: int) -> None:
     """Remove an order; the customer's totals and the daily stats follow."""
     order = await _get_order(session, business_id, order_id)
+    lead_id = order.lead_id
 
     async def remove() -> None:
         await session.delete(order)
         return None
 
     await _write_order(session, business_id, order, remove)
+    await crm.deleted(session, "order", order_id, business_id, lead_id=lead_id)

@@ -127,7 +127,9 @@ async def _handoff_to_crm(session: AsyncSession, conversation: SalesConversation
         transcript=text,
         task_text=_("BiznesPilot: a chatbot customer is waiting for a person ({reason}). "
                     "Answer them in the Telegram bot.").format(reason=reason),
-        due_at=utcnow() + HANDOFF_TASK_DUE)
+        due_at=utcnow() + HANDOFF_TASK_DUE,
+        # one hand-off, one note and task: a retried update queues nothing twice
+        key=f"conv-{conversation.id}-{int((conversation.handoff_at or utcnow()).timestamp())}")
 
 
 def _human_reply() -> str:

@@ -14,14 +14,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import plans
 from services.amocrm import hooks
-from services.amocrm.client import AmoAuthError, AmoClient, AmoError
+from services.amocrm.client import AmoAuthError, AmoClient, AmoError, AmoValidationError
 from services.amocrm.mapping import (
     BP_ID_FIELD_NAME,
     LEAD_FIELDS,
@@ -35,6 +35,10 @@ from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 FULL_SYNC_LIMIT = 5000  # records queued on connect, newest first
+BASE_WEBHOOK_EVENTS = ["add_lead", "update_lead", "status_lead", "add_contact",
+                       "update_contact"]
+WEBHOOK_EVENTS = ["add_lead", "update_lead", "status_lead", "delete_lead", "restore_lead",
+                  "add_contact", "update_contact", "delete_contact", "restore_contact"]
 
 
 def digest(secret: str) -> str:
@@ -49,6 +53,37 @@ def parse_subdomain(raw: str) -> str:
     if not _SUBDOMAIN.match(text):
         raise InvalidInput(field="subdomain", reason="subdomain")
     return text
+
+
+_CODE = re.compile(r"[A-Za-z0-9._~\-]{16,4096}")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthReply:
+    """What the owner pasted: the code alone, or the redirect URL (then its state and
+    referer are checked like the redirect endpoint checks them)."""
+
+    code: str
+    state: str | None = None
+    referer: str | None = None
+
+
+def parse_auth_reply(raw: str) -> AuthReply:
+    """``def502…`` (the code AmoCRM shows a private integration), or the whole address the
+    browser landed on (``https://…/amocrm/oauth?code=…&state=…&referer=acme.amocrm.ru``), or
+    just its query string."""
+    text = raw.strip()
+    if "code=" in text:
+        query = urlparse(text).query if "?" in text else text.lstrip("?#")
+        values = parse_qs(query)
+        code = (values.get("code") or [""])[0].strip()
+        if not _CODE.fullmatch(code):
+            raise InvalidInput(field="code", reason="format")
+        state, referer = values.get("state"), values.get("referer")
+        return AuthReply(code, state[0] if state else None, referer[0] if referer else None)
+    if not _CODE.fullmatch(text):
+        raise InvalidInput(field="code", reason="format")
+    return AuthReply(text)
 
 
 def parse_client_value(raw: str, *, field: str) -> str:
@@ -129,12 +164,25 @@ class Connected:
 
 
 async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime: AmoRuntime,
-                         *, state: str, code: str, referer: str | None = None) -> Connected:
-    """The OAuth redirect: exchange the code, store the tokens, read the account, pipelines
-    and lead fields, register the webhook, set the default mapping and queue the full sync."""
+                         *, code: str, state: str | None = None, referer: str | None = None,
+                         business_id: int | None = None) -> Connected:
+    """Exchange the code, store the tokens, read the account, pipelines and lead fields,
+    register the webhook (when AmoCRM can reach us), set the default mapping and queue the
+    full sync.
+
+    The OAuth redirect passes ``state`` (single-use, it names the account). A code the owner
+    pasted into the bot passes ``business_id`` (the chat proves who it is) and the state too
+    when they pasted the whole redirect URL: it must then be this business's. Either way the
+    connection must be in progress (a state is outstanding), so a code works once."""
+    if state is None and business_id is None:
+        raise NotFound(entity="amocrm_state")
     async with sessionmaker.begin() as session:
-        account = await session.scalar(select(AmoAccount).where(
-            AmoAccount.oauth_state_hash == digest(state)))
+        query = select(AmoAccount).where(AmoAccount.oauth_state_hash.is_not(None))
+        if state is not None:
+            query = query.where(AmoAccount.oauth_state_hash == digest(state))
+        if business_id is not None:
+            query = query.where(AmoAccount.business_id == business_id)
+        account = await session.scalar(query)
         if account is None:
             raise NotFound(entity="amocrm_state")
         if referer and parse_subdomain(referer) != account.subdomain:
@@ -160,10 +208,15 @@ async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime
         made = await client.request("POST", "/api/v4/leads/custom_fields", token=token,
                                     json=[{"name": BP_ID_FIELD_NAME, "type": "text"}])
         bp_field = int(made["_embedded"]["custom_fields"][0]["id"])
-    await client.request("POST", "/api/v4/webhooks", token=token, json={
-        "destination": runtime.webhook_url(webhook_key),
-        "settings": ["add_lead", "update_lead", "status_lead", "add_contact",
-                     "update_contact"]})
+    if runtime.config.webhooks:
+        destination = runtime.webhook_url(webhook_key)
+        try:
+            await client.request("POST", "/api/v4/webhooks", token=token, json={
+                "destination": destination, "settings": WEBHOOK_EVENTS})
+        except AmoValidationError:  # an account that refuses the delete/restore events:
+            # the first pass's set (deletions are then found by the reconciliation's sweep)
+            await client.request("POST", "/api/v4/webhooks", token=token, json={
+                "destination": destination, "settings": BASE_WEBHOOK_EVENTS})
     async with sessionmaker.begin() as session:
         account = await _locked(session, account_id)
         account.amo_account_id = int(info["id"])
@@ -176,6 +229,7 @@ async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime
         account.mapping = mapping
         account.status, account.connected_at = "connected", runtime.now()
         account.last_error = None
+        account.webhook_registered = runtime.config.webhooks
         # items that waited while the account was refused go now
         await session.execute(update(AmoQueueItem).where(
             AmoQueueItem.account_id == account_id, AmoQueueItem.status == "pending")
@@ -183,6 +237,9 @@ async def finish_connect(sessionmaker: async_sessionmaker[AsyncSession], runtime
         queued = await queue_full_sync(session, business_id=business_id, account_id=account_id)
         await add_log(session, business_id=business_id, direction="system", action="connected",
                       detail=subdomain)
+        if not runtime.config.webhooks:
+            await add_log(session, business_id=business_id, direction="system",
+                          action="webhook_skipped", detail=runtime.config.webhook_base)
         return Connected(business_id, account_id, account.connected_by, subdomain, queued)
 
 
@@ -307,6 +364,8 @@ class AccountStatus:
     pending: int
     failed: int
     linked: int
+    webhook: bool = True  # False: changes from AmoCRM arrive only by the reconciliation
+    deleted: int = 0  # links whose twin was deleted (in AmoCRM, or closed after a local delete)
 
 
 async def account_status(session: AsyncSession, *, business_id: int) -> AccountStatus | None:
@@ -319,12 +378,16 @@ async def account_status(session: AsyncSession, *, business_id: int) -> AccountS
             AmoQueueItem.business_id == business_id,
             AmoQueueItem.status.in_(("pending", "sending", "failed")))
         .group_by(AmoQueueItem.status))).all())
-    linked = await session.scalar(select(func.count()).select_from(AmoLink).where(
-        AmoLink.business_id == business_id, AmoLink.amo_id.is_not(None)))
+    links = dict((await session.execute(
+        select(AmoLink.deleted_at.is_(None), func.count()).where(
+            AmoLink.business_id == business_id, AmoLink.amo_id.is_not(None))
+        .group_by(AmoLink.deleted_at.is_(None)))).all())
     return AccountStatus(account.subdomain, account.status, account.connected_at,
                          account.last_sync_at, account.last_error, account.last_error_at,
                          int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
-                         int(counts.get("failed", 0)), int(linked or 0))
+                         int(counts.get("failed", 0)), int(links.get(True, 0)),
+                         webhook=bool(account.webhook_registered),
+                         deleted=int(links.get(False, 0)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,6 +236,11 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def to_int(value: Any) -> int | None:
+    """An id or number from AmoCRM (strings included), or None."""
+    return _int(value)
+
+
 def record_from_api(item: dict[str, Any]) -> AmoRecord:
     """``GET /api/v4/leads|contacts`` element → ``AmoRecord``."""
     fields: dict[str, str] = {}
@@ -306,7 +311,7 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class WebhookEvent:
     entity: str  # leads / contacts
-    action: str  # add / update / status / delete
+    action: str  # add / update / status / restore / delete
     record: AmoRecord
 
 
@@ -317,7 +322,7 @@ def webhook_events(form: dict[str, Any]) -> list[WebhookEvent]:
         actions = form.get(entity)
         if not isinstance(actions, dict):
             continue
-        for action in ("add", "update", "status", "delete"):
+        for action in ("add", "update", "status", "restore", "delete"):
             for item in _ordered(actions.get(action)):
                 record = record_from_webhook(item) if isinstance(item, dict) else None
                 if record is not None:

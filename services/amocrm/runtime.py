@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlparse
 
 import httpx
 
@@ -27,6 +29,24 @@ class AmoConfig:
     backoff: float = 0.5
     rate: int = 7
     refresh_margin: int = 600
+    # register the webhook on connect: only when AmoCRM can reach ``webhook_base``
+    webhooks: bool = True
+
+
+def is_public_url(url: str | None) -> bool:
+    """Whether AmoCRM's servers could reach ``url``: a set address whose host is not
+    localhost, a private, loopback or link-local IP, nor a ``.local``/``.internal`` name."""
+    if not url:
+        return False
+    host = (urlparse(url.strip()).hostname or "").lower()
+    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal",
+                                                         ".lan")):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host  # a bare name ("web") only resolves inside a private network
+    return ip.is_global
 
 
 @dataclass

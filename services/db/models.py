@@ -1277,6 +1277,10 @@ class AmoAccount(Base):
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     connected_by: Mapped[int | None] = mapped_column(BigInteger)
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # AmoCRM posts changes to our webhook (False: the public URL is unknown, e.g. embedded
+    # mode; the scheduled reconciliation is then the only inbound path)
+    webhook_registered: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -1303,6 +1307,10 @@ class AmoLink(Base):
     synced: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     create_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     amo_updated_at: Mapped[int | None] = mapped_column(BigInteger)  # AmoCRM unix time
+    # a tombstone: the twin was deleted in AmoCRM ("amocrm") or the local record was deleted
+    # and its deal closed as lost ("local"); the link is kept so nothing is re-created
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_in: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -1315,7 +1323,9 @@ class AmoQueueItem(Base):
     __tablename__ = "amocrm_queue"
     __table_args__ = (Index("ix_amocrm_queue_business_status_due", "business_id", "status",
                             "due_at"),
-                      Index("ix_amocrm_queue_status_due", "status", "due_at"))
+                      Index("ix_amocrm_queue_status_due", "status", "due_at"),
+                      Index("ix_amocrm_queue_business_dedup", "business_id", "dedup_key",
+                            unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
@@ -1332,6 +1342,8 @@ class AmoQueueItem(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a note/task request left
     error: Mapped[str | None] = mapped_column(String(300))
+    # set for work that must happen once per event (a chatbot hand-off's note and task)
+    dedup_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

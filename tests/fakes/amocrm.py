@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import secrets
 import time
 from collections import deque
@@ -70,6 +71,7 @@ class FakeAmoCRM:
         self.rate_limited = 0
         self.refreshes = 0
         self.complex_sizes: list[int] = []  # leads per accepted complex call
+        self.ignore_id_filter = False  # a server that ignores ``filter[id][]`` (safety test)
         self.faults: list[dict[str, Any]] = []
         self.pending_webhooks: list[tuple[str, list[tuple[str, str]]]] = []
         self._ids = itertools.count(50001)
@@ -140,6 +142,31 @@ class FakeAmoCRM:
         lead.update(changes)
         lead["updated_at"] = int(self.wall()) + 1
         self._queue_lead_hook(self.accounts[subdomain], action, lead, old)
+
+    def delete_lead(self, subdomain: str, lead_id: int, *, hook: bool = True) -> None:
+        """A salesperson deletes a deal (``hook=False``: the webhook is lost or none is
+        registered, so only the reconciliation can notice)."""
+        account = self.accounts[subdomain]
+        lead = account.leads.pop(lead_id)
+        if hook:
+            self._queue_delete_hook(account, "leads", [
+                ("id", str(lead_id)), ("status_id", str(lead["status_id"])),
+                ("pipeline_id", str(lead["pipeline_id"]))])
+
+    def delete_contact(self, subdomain: str, contact_id: int, *, hook: bool = True) -> None:
+        account = self.accounts[subdomain]
+        account.contacts.pop(contact_id)
+        if hook:
+            self._queue_delete_hook(account, "contacts", [("id", str(contact_id)),
+                                                          ("type", "contact")])
+
+    def _queue_delete_hook(self, account: Account, entity: str,
+                           fields: list[tuple[str, str]]) -> None:
+        for url in account.webhooks:
+            pairs = [(f"{entity}[delete][0][{k}]", v) for k, v in fields]
+            pairs += [("account[id]", str(account.account_id)),
+                      ("account[subdomain]", account.subdomain)]
+            self.pending_webhooks.append((url, pairs))
 
     def add_contact_manually(self, subdomain: str, *, name: str, phone: str) -> dict[str, Any]:
         account = self.accounts[subdomain]
@@ -262,6 +289,10 @@ class FakeAmoCRM:
             return _hal({"destination": body["destination"], "settings": body["settings"]})
         if path == "/api/v4/leads/complex" and method == "POST":
             return self._complex(account, body)
+        one = re.fullmatch(r"/api/v4/leads/(\d+)", path)
+        if one and method == "GET":
+            found = account.leads.get(int(one.group(1)))
+            return _hal(found) if found else _problem(404, "Lead not found")
         if path == "/api/v4/leads":
             if method == "PATCH":
                 return self._patch_leads(account, body)
@@ -318,6 +349,9 @@ class FakeAmoCRM:
             rows = [r for r in rows if text in r.get("name", "") or any(
                 text == v.get("value") for cf in r.get("custom_fields_values") or []
                 for v in cf.get("values") or [])]
+        wanted = {int(i) for i in query.getall("filter[id][]", [])}
+        if wanted and not self.ignore_id_filter:
+            rows = [r for r in rows if r["id"] in wanted]
         since = query.get("filter[updated_at][from]")
         if since:
             rows = [r for r in rows if r["updated_at"] >= int(since)]

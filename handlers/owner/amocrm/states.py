@@ -5,3 +5,4 @@ class AmoSG(StatesGroup):
     subdomain = State()
     client_id = State()
     client_secret = State()
+    code = State()  # waiting for the pasted authorisation code or redirect address

@@ -1,7 +1,8 @@
 """/amocrm: the connect wizard (address, integration id, secret → the authorisation link;
-the OAuth redirect on the web app finishes it), status, mapping editors, sync now, the log
-and disconnect. Every callback re-reads this business's account: callback data is only a
-hint."""
+the OAuth redirect on the web app finishes it, or the owner pastes the code / the redirect
+address here when the web app is not reachable from the internet), status, mapping editors,
+sync now, the log and disconnect. Every callback re-reads this business's account: callback
+data is only a hint."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from handlers.owner.amocrm import keyboards, texts
 from handlers.owner.amocrm.callbacks import AmoAction, AmoCB
 from handlers.owner.amocrm.states import AmoSG
 from services.amocrm import accounts, sync
-from services.amocrm.accounts import parse_client_value, parse_subdomain
+from services.amocrm.accounts import parse_auth_reply, parse_client_value, parse_subdomain
+from services.amocrm.client import AmoError
 from services.db.base import utcnow
 from services.db.models import Business, User
-from services.errors import InvalidInput, NotFound
+from services.errors import DomainError, InvalidInput, NotFound
 from services.teams import Permission
 
 router = Router(name="amocrm")
@@ -42,7 +44,8 @@ async def _screen(session: AsyncSession, app: Any, business: Business, user: Use
     status = await accounts.account_status(session, business_id=business.id)
     if status is None:
         return texts.intro_text(runtime.config.redirect_uri), keyboards.connect_keyboard()
-    text = texts.status_text(status, locale=locale, timezone=user.timezone)
+    text = texts.status_text(status, locale=locale, timezone=user.timezone,
+                             reconcile_minutes=app.settings.amocrm.reconcile_minutes)
     if status.status == "connected":
         return text, keyboards.status_keyboard()
     return text, keyboards.pending_keyboard()
@@ -150,8 +153,49 @@ async def client_secret_entered(message: Message, state: FSMContext, session: As
         session, runtime, business_id=business.id, user_id=user.id,
         subdomain=str(data.get("subdomain", "")), client_id=str(data.get("client_id", "")),
         client_secret=secret)
-    await state.clear()
+    await state.set_state(AmoSG.code)  # the redirect may finish it, or a pasted code
     await message.answer(texts.auth_text(), reply_markup=keyboards.auth_keyboard(link))
+
+
+@steps.message(AmoSG.code, F.text, NOT_COMMAND, flags=PERM)
+async def code_entered(message: Message, state: FSMContext, session: AsyncSession, app: Any,
+                       business: Business, user: User, locale: str) -> None:
+    """The authorisation code AmoCRM showed, or the address the browser landed on: it is
+    exchanged exactly like the redirect does (a pasted state must be this business's)."""
+    try:
+        reply = parse_auth_reply(message.text or "")
+    except InvalidInput:
+        await message.answer(texts.bad_code_text())
+        return
+    with contextlib.suppress(TelegramBadRequest):  # a live credential: not kept in the chat
+        await message.delete()
+    account = await accounts.get_account(session, business_id=business.id)
+    if account is None or account.oauth_state_hash is None:  # the redirect finished it
+        await state.clear()
+        text, markup = await _screen(session, app, business, user, locale)
+        await message.answer(text, reply_markup=markup)
+        return
+    await session.commit()  # hold no database lock while AmoCRM answers
+    progress = await message.answer(texts.code_checking_text())
+    try:
+        done = await accounts.finish_connect(
+            app.sessionmaker, runtime_of(app), code=reply.code, state=reply.state,
+            referer=reply.referer, business_id=business.id)
+    except AmoError:  # a wrong or expired code: the connection still waits for a good one
+        await progress.edit_text(texts.code_refused_text())
+        return
+    except DomainError:  # another business's link, or already finished
+        await state.clear()
+        await progress.edit_text(texts.code_stale_text())
+        return
+    await state.clear()
+    session.expire(account)  # finish_connect wrote it in its own transactions
+    worker = app.extras.get("amocrm_worker")
+    if worker is not None:
+        worker.wake()
+    await progress.edit_text(texts.code_connected_text(done.queued))
+    text, markup = await _screen(session, app, business, user, locale)
+    await message.answer(text, reply_markup=markup)
 
 
 async def _stages_screen(session: AsyncSession,

@@ -63,11 +63,40 @@ def bad_subdomain_text() -> str:
 
 
 def auth_text() -> str:
-    return _("Almost done: press the button, choose the account and allow access. I will "
-             "write here as soon as AmoCRM confirms.")
+    return "\n\n".join([
+        _("Almost done: press the button, choose the account and allow access. I will "
+          "write here as soon as AmoCRM confirms."),
+        _("If the page after “Allow” does not open, copy the whole address from the browser "
+          "bar and send it here. An authorisation code shown by AmoCRM works too."),
+    ])
 
 
-def status_text(status: AccountStatus, *, locale: str, timezone: str) -> str:
+def bad_code_text() -> str:
+    return _("That is not an authorisation code. Send the code, or the whole address the "
+             "browser opened after “Allow” (it contains <code>code=</code>), or /cancel.")
+
+
+def code_checking_text() -> str:
+    return _("⏳ Checking the code with AmoCRM…")
+
+
+def code_refused_text() -> str:
+    return _("AmoCRM did not accept this code: it works once and only for about 20 minutes. "
+             "Press the button again, allow access and send the new code.")
+
+
+def code_stale_text() -> str:
+    return _("This code belongs to another connection attempt. Open /amocrm and connect "
+             "again.")
+
+
+def code_connected_text(queued: int) -> str:
+    return _("✅ AmoCRM is connected. {count} records are queued for the first "
+             "sync.").format(count=queued)
+
+
+def status_text(status: AccountStatus, *, locale: str, timezone: str,
+                reconcile_minutes: int = 30) -> str:
     state = {"connected": _("✅ connected"), "pending": _("⏳ waiting for your permission in "
                                                         "AmoCRM"),
              "error": _("⚠️ AmoCRM refused the connection — connect again")}.get(
@@ -83,6 +112,15 @@ def status_text(status: AccountStatus, *, locale: str, timezone: str) -> str:
                 linked=number(status.linked, locale), pending=number(status.pending, locale),
                 failed=number(status.failed, locale)),
         ]
+        if status.deleted:
+            lines.append(_("Deleted in AmoCRM or closed after a delete here: {count} "
+                           "(kept in BiznesPilot, no longer synced)").format(
+                count=number(status.deleted, locale)))
+        if status.status == "connected" and not status.webhook:
+            lines += ["", _("ℹ️ AmoCRM cannot reach this server (no public address), so "
+                            "changes made in AmoCRM arrive with the check every {minutes} "
+                            "min, not instantly. BiznesPilot changes still go out at "
+                            "once.").format(minutes=reconcile_minutes)]
     if status.last_error:
         when = moment(status.last_error_at, locale, timezone) if status.last_error_at else ""
         lines += ["", _("⚠️ Last error ({time}): {error}").format(time=when,
@@ -114,7 +152,11 @@ def _action(code: str) -> str:
             "skipped": _("skipped"), "failed": _("failed"), "retry": _("will retry"),
             "note": _("note added"), "task": _("task added"), "connected": _("connected"),
             "disconnected": _("disconnected"), "token_refreshed": _("token refreshed"),
-            "auth_failed": _("access refused"), "reconciled": _("reconciled")}.get(code, code)
+            "auth_failed": _("access refused"), "reconciled": _("reconciled"),
+            "deleted": _("deleted in AmoCRM, unlinked"),
+            "closed": _("deleted here, AmoCRM deal closed"),
+            "restored": _("restored in AmoCRM, linked again"),
+            "webhook_skipped": _("no public address: checked on schedule")}.get(code, code)
 
 
 def _entity(code: str | None) -> str:
