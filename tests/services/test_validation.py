@@ -90,12 +90,20 @@ def test_bad_dates(raw: str) -> None:
     ("1.8 mlrd", 1_800_000_000),
     ("0", 0),
     ("42 UZS", 42),
+    ("yarim million", 500_000),
+    ("bir yarim mln so'm", 1_500_000),
+    ("2 yarim mln", 2_500_000),
+    ("yarim ming", 500),
+    ("пол миллиона", 500_000),
+    ("полтора миллиона", 1_500_000),
+    ("half a million", 500_000),
 ])
 def test_amounts_as_people_type_them(raw: str, expected: int) -> None:
     assert parse_amount(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "1.5", "-100", "mln", "12 apples", "1.2345 k"])
+@pytest.mark.parametrize("raw", ["", "abc", "1.5", "-100", "mln", "12 apples", "1.2345 k",
+                                 "yarim"])
 def test_bad_amounts(raw: str) -> None:
     assert _reason(parse_amount, raw) == "number"
 
