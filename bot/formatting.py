@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 _BABEL_LOCALE = {"uz": "uz", "uz_Cyrl": "uz_Cyrl", "ru": "ru", "en": "en"}
@@ -34,6 +34,13 @@ def percent(value: float, locale: str) -> str:
 def day(value: date, locale: str) -> str:
     """A date in the locale's medium form."""
     return format_date(value, format="medium", locale=babel_locale(locale))
+
+
+def month(value: date | str, locale: str) -> str:
+    """A calendar month (a date or ``YYYY-MM``): ``dekabr, 2026``, ``декабрь 2026 г.``."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value + "-01")
+    return format_skeleton("yMMMM", value, locale=babel_locale(locale))
 
 
 def local_day(value: datetime, locale: str, timezone: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import money, number
+from bot.formatting import money, month, number
 from handlers import labels
 from handlers.ui import h
 from services.diagnostics import Diagnosis, Horizon, Loss, Part
@@ -87,7 +87,7 @@ def item_text(item: dict[str, Any], locale: str) -> str:
 
 def strategy_text(business_name: str, view: StrategyView, locale: str) -> str:
     lines = [_("🗓 <b>Strategy for {month}</b> — {business}").format(
-        month=view.month, business=h(business_name))]
+        month=month(view.month, locale), business=h(business_name))]
     for section in SECTIONS:
         items = view.plan.get(section) or []
         lines += ["", f"<b>{section_title(section)}</b>"]

@@ -1,0 +1,14 @@
+"""babel formatting helpers (no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.formatting import month
+
+
+def test_a_month_is_named_in_the_locale_not_as_yyyy_mm() -> None:
+    assert month("2026-12", "en") == "December 2026"
+    assert month("2026-12", "ru").startswith("декабрь 2026")
+    assert month(date(2026, 12, 5), "uz").startswith("dekabr")
+    assert month("2026-12", "uz_Cyrl").startswith("декабр")
