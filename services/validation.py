@@ -135,9 +135,21 @@ def parse_amount(
     return amount
 
 
+# What people type after a count: "12 kishi", "5 ta", "3 nafar", "12 человек", "10 people".
+_COUNT_WORDS = re.compile(
+    r"\s*(kishi|ta|nafar|odam|киши|та|нафар|одам|человек|чел\.?|шт\.?|people|persons?)$",
+    re.IGNORECASE)
+
+
 def parse_int(value: str, *, field: str, minimum: int = 0, maximum: int = 10**9) -> int:
-    """A whole number within [minimum, maximum]."""
-    return parse_amount(value, field=field, minimum=minimum, maximum=maximum)
+    """A whole number within [minimum, maximum] (a count: ``12``, ``12 kishi``)."""
+    text = _COUNT_WORDS.sub("", value.strip())
+    try:
+        return parse_amount(text, field=field, minimum=minimum, maximum=maximum)
+    except InvalidInput as exc:
+        if exc.reason == "number":  # a count, not money: no "1.5 mln" in the hint
+            raise InvalidInput(field=field, reason="count") from exc
+        raise
 
 
 def parse_timezone(value: str, *, field: str = "timezone") -> str:

@@ -132,3 +132,10 @@ def test_timezones(raw: str, expected: str) -> None:
 @pytest.mark.parametrize("raw", ["Mars/Olympus", "+15", "+5:30", "five"])
 def test_bad_timezones(raw: str) -> None:
     assert _reason(parse_timezone, raw) == "timezone"
+
+
+def test_counts_take_a_unit_word_and_get_a_count_hint() -> None:
+    assert parse_int("12 kishi", field="employees") == 12
+    assert parse_int("5 ta", field="employees") == 5
+    assert parse_int("12 человек", field="employees") == 12
+    assert _reason(parse_int, "twelve", field="employees") == "count"
