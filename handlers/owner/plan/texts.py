@@ -108,7 +108,7 @@ def coupon_error(reason: str) -> str:
 
 def choose_text() -> str:
     return _("Which plan would you like? Enterprise is priced individually: write to us in "
-             "/help.")
+             "/support.")
 
 
 def cycle_text(plan_title: str) -> str:
