@@ -119,6 +119,11 @@ def coupon_text() -> str:
     return _("Do you have a coupon code? Type it, or press “No coupon”.")
 
 
+def no_payment_method_text() -> str:
+    return _("Online payment is not switched on yet. Write to us in /support with the invoice "
+             "number and we will send you the payment details.")
+
+
 def summary_text(invoice: InvoiceView, *, plan_title: str, cycle: str, locale: str) -> str:
     lines = [_("🧾 <b>Invoice {number}</b>").format(number=invoice.number),
              _("{plan}, {cycle}").format(plan=plan_title, cycle=cycle)]
