@@ -12,3 +12,12 @@ def test_a_month_is_named_in_the_locale_not_as_yyyy_mm() -> None:
     assert month("2026-12", "ru").startswith("декабрь 2026")
     assert month(date(2026, 12, 5), "uz").startswith("dekabr")
     assert month("2026-12", "uz_Cyrl").startswith("декабр")
+
+
+def test_chart_axes_shorten_numbers_in_the_readers_language() -> None:
+    from services.charts.render import compact_number
+
+    assert compact_number(1_400_000, "en") == "1.4M"
+    assert compact_number(1_400_000, "uz") == "1,4\u00a0mln"
+    assert compact_number(800_000, "ru") == "800\u00a0тыс."
+    assert compact_number(0, "uz") == "0"
