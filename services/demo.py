@@ -27,6 +27,7 @@ from services.salesbot import knowledge
 
 DEMO_USER_ID = 700_000_001
 
+# The demo's owner-written texts in the demo user's language (English for en).
 DEMO_CANVAS = {
     "target_market": "Office workers aged 25–40 in Chilonzor and Yunusobod who buy coffee on "
                      "the way to work; students on weekends.",
@@ -35,6 +36,55 @@ DEMO_CANVAS = {
     "lead_capture": "A free cup for subscribing to our Telegram bot.",
     "lead_nurture": "Weekly tips on coffee and a Friday offer in the bot.",
     "sales_conversion": "First-order 20% off until Sunday; bundles for offices.",
+}
+DEMO_TEXTS: dict[str, dict[str, str]] = {
+    "en": {"tagline": "Coffee that wakes up Chilonzor",
+           "description": "A specialty coffee shop with two points near the metro, take-away "
+                          "and office delivery.",
+           "goal_revenue": "Monthly revenue 200 mln",
+           "goal_followers": "Telegram channel 5 000 members", **DEMO_CANVAS},
+    "uz": {"tagline": "Chilonzorni uygʻotadigan kofe",
+           "description": "Metro yonida ikki nuqtali specialty kofexona: olib ketish va "
+                          "ofislarga yetkazib berish.",
+           "goal_revenue": "Oylik tushum 200 mln",
+           "goal_followers": "Telegram kanalda 5 000 obunachi",
+           "target_market": "Chilonzor va Yunusoboddagi 25–40 yoshli ofis xodimlari: ishga "
+                            "ketayotib kofe oladilar; dam olish kunlari talabalar.",
+           "message": "3 daqiqada yangi qovurilgan kofe — boʻlmasa keyingi chashka bizdan.",
+           "media": "Instagram reels, Telegram kanalimiz, Chilonzor metrosi chiqishidagi "
+                    "banner.",
+           "lead_capture": "Telegram botimizga obuna boʻlganga bepul kofe.",
+           "lead_nurture": "Har hafta kofe haqida maslahatlar va botda juma kungi taklif.",
+           "sales_conversion": "Birinchi buyurtmaga yakshanbagacha 20% chegirma; ofislar "
+                               "uchun toʻplamlar."},
+    "uz_Cyrl": {"tagline": "Чилонзорни уйғотадиган кофе",
+                "description": "Метро ёнида икки нуқтали specialty кофехона: олиб кетиш ва "
+                               "офисларга етказиб бериш.",
+                "goal_revenue": "Ойлик тушум 200 млн",
+                "goal_followers": "Telegram каналда 5 000 обуначи",
+                "target_market": "Чилонзор ва Юнусободдаги 25–40 ёшли офис ходимлари: ишга "
+                                 "кетаётиб кофе оладилар; дам олиш кунлари талабалар.",
+                "message": "3 дақиқада янги қовурилган кофе — бўлмаса кейинги чашка биздан.",
+                "media": "Instagram reels, Telegram каналимиз, Чилонзор метроси чиқишидаги "
+                         "баннер.",
+                "lead_capture": "Telegram ботимизга обуна бўлганга бепул кофе.",
+                "lead_nurture": "Ҳар ҳафта кофе ҳақида маслаҳатлар ва ботда жума кунги "
+                                "таклиф.",
+                "sales_conversion": "Биринчи буюртмага якшанбагача 20% чегирма; офислар "
+                                    "учун тўпламлар."},
+    "ru": {"tagline": "Кофе, который будит Чиланзар",
+           "description": "Спешелти-кофейня с двумя точками у метро: навынос и доставка в "
+                          "офисы.",
+           "goal_revenue": "Выручка 200 млн в месяц",
+           "goal_followers": "5 000 подписчиков в Telegram-канале",
+           "target_market": "Офисные сотрудники 25–40 лет в Чиланзаре и Юнусабаде, берут кофе "
+                            "по дороге на работу; по выходным — студенты.",
+           "message": "Свежеобжаренный кофе за 3 минуты — или следующая чашка за наш счёт.",
+           "media": "Reels в Instagram, наш Telegram-канал, баннер у выхода из метро "
+                    "Чиланзар.",
+           "lead_capture": "Бесплатная чашка за подписку на нашего Telegram-бота.",
+           "lead_nurture": "Еженедельные советы о кофе и пятничное предложение в боте.",
+           "sales_conversion": "Скидка 20% на первый заказ до воскресенья; наборы для офисов."},
 }
 
 DEMO_AVATAR = {
@@ -64,6 +114,7 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
     if ctx.business is not None:
         return ctx.business
     user.language = user.language or language
+    words = DEMO_TEXTS.get(user.language, DEMO_TEXTS["en"])
     business, _ = await profile.create_business(
         session, owner_id=user_id, name="Chilonzor Coffee", industry="horeca", model="b2c",
         primary_goal="sales", team_size="6-20")
@@ -71,22 +122,22 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
         "legal_name": "\"Chilonzor Coffee\" MChJ", "type": "small", "city": "Toshkent",
         "region": "Toshkent shahri", "address": "Chilonzor 9-kvartal, 14",
         "phone": "+998 90 123 45 67", "email": "hello@chilonzorcoffee.uz",
-        "website": "chilonzorcoffee.uz", "tagline": "Coffee that wakes up Chilonzor",
-        "description": "A specialty coffee shop with two points near the metro, "
-                       "take-away and office delivery.",
+        "website": "chilonzorcoffee.uz", "tagline": words["tagline"],
+        "description": words["description"],
         "founded_on": "01.03.2023", "employees": "12", "annual_revenue": "1.8 mlrd",
     }.items():
         await profile.update_field(session, business_id=business.id, field=field, raw=raw)
-    for square, text in DEMO_CANVAS.items():
-        await canvas.set_square(session, business_id=business.id, square=square, content=text)
+    for square in DEMO_CANVAS:
+        await canvas.set_square(session, business_id=business.id, square=square,
+                                content=words[square])
     deadline = (utcnow() + timedelta(days=60)).date()
     goal = await goals.create_goal(session, business_id=business.id, metric="revenue",
-                                   title="Monthly revenue 200 mln", target="200 mln",
+                                   title=words["goal_revenue"], target="200 mln",
                                    deadline=deadline)
     await goals.update_progress(session, business_id=business.id, goal_id=goal.id,
                                 current="134 mln")
     await goals.create_goal(session, business_id=business.id, metric="followers",
-                            title="Telegram channel 5 000 members", target="5000",
+                            title=words["goal_followers"], target="5000",
                             deadline=deadline)
     await _seed_frameworks(session, business.id)
     await _seed_history(session, business.id)

@@ -29,3 +29,16 @@ async def test_demo_is_seeded_once_with_every_module(session: AsyncSession) -> N
     assert {"promotion", "price_change", "follower_surge"} <= seen
     products = await knowledge.list_products(session, business_id=business.id)
     assert {p.name: p.price for p in products}["Latte"] == 28_000
+
+
+async def test_the_demo_speaks_the_demo_users_language(session: AsyncSession) -> None:
+    from services import canvas
+    from services.profile import get_business
+
+    business = await seed_demo(session, language="uz")
+    squares = await canvas.get_canvas(session, business_id=business.id)
+    assert squares["message"].startswith("3 daqiqada")
+    assert (await get_business(session, business_id=business.id)).tagline.startswith(
+        "Chilonzorni")
+    titles = [g.title for g in await goals.list_goals(session, business_id=business.id)]
+    assert "Oylik tushum 200 mln" in titles
