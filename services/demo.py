@@ -103,6 +103,53 @@ DEMO_AVATAR = {
 }
 
 
+# The Dream Buyer's answers in the demo user's language (DEMO_AVATAR is the English one).
+DEMO_AVATARS: dict[str, dict[str, str]] = {
+    "uz": {
+        "age_range": "25–34", "gender": "Ayollar va erkaklar", "location": "Chilonzor, Toshkent",
+        "income": "Oyiga 6–12 mln so'm", "occupation": "Ofis xodimlari, IT va banklar",
+        "where_online": "Instagram, Toshkent haqidagi Telegram kanallar, YouTube",
+        "where_offline": "Metro, biznes markazlar, ishdan keyin sport zallari",
+        "information_sources": "Doʻstlar tavsiyasi, Instagram blogerlari, Google Maps sharhlari",
+        "frustrations": "Ertalabki navbatlar, kuygan taʼmli kofe, nonushtaga vaqt yoʻq",
+        "dreams": "Tinch ertalabki odat va soat 9:00 dagi yigʻilishdan oldin yaxshi kayfiyat",
+        "fears": "Kechikish, yomon kofega koʻp pul toʻlash",
+        "preferred_channel": "Telegram",
+        "language_jargon": "“kofe olib ketaman”, “tezroq”, “latte bormi?”",
+        "day_in_life": "8:20 da metro, 9 dan ofis, tushlik stol ustida, 19:00 da sport zal",
+        "happiness_factors": "Tez xizmat, barista buyurtmasini eslab qoladi, sodiqlik kartasi",
+    },
+    "uz_Cyrl": {
+        "age_range": "25–34", "gender": "Аёллар ва эркаклар", "location": "Чилонзор, Тошкент",
+        "income": "Ойига 6–12 млн сўм", "occupation": "Офис ходимлари, IT ва банклар",
+        "where_online": "Instagram, Тошкент ҳақидаги Telegram каналлар, YouTube",
+        "where_offline": "Метро, бизнес марказлар, ишдан кейин спорт заллари",
+        "information_sources": "Дўстлар тавсияси, Instagram блогерлари, Google Maps шарҳлари",
+        "frustrations": "Эрталабки навбатлар, куйган таъмли кофе, нонуштага вақт йўқ",
+        "dreams": "Тинч эрталабки одат ва соат 9:00 даги йиғилишдан олдин яхши кайфият",
+        "fears": "Кечикиш, ёмон кофега кўп пул тўлаш",
+        "preferred_channel": "Telegram",
+        "language_jargon": "“кофе олиб кетаман”, “тезроқ”, “латте борми?”",
+        "day_in_life": "8:20 да метро, 9 дан офис, тушлик стол устида, 19:00 да спорт зал",
+        "happiness_factors": "Тез хизмат, бариста буюртмасини эслаб қолади, содиқлик картаси",
+    },
+    "ru": {
+        "age_range": "25–34", "gender": "Женщины и мужчины", "location": "Чиланзар, Ташкент",
+        "income": "6–12 млн сумов в месяц", "occupation": "Офисные сотрудники, IT и банки",
+        "where_online": "Instagram, Telegram-каналы о Ташкенте, YouTube",
+        "where_offline": "Метро, бизнес-центры, спортзалы после работы",
+        "information_sources": "Советы друзей, блогеры в Instagram, отзывы в Google Maps",
+        "frustrations": "Очереди по утрам, кофе с горелым вкусом, нет времени на завтрак",
+        "dreams": "Спокойный утренний ритуал и хорошее настроение перед планёркой в 9:00",
+        "fears": "Опоздать, переплатить за плохой кофе",
+        "preferred_channel": "Telegram",
+        "language_jargon": "«кофе с собой», «побыстрее», «латте есть?»",
+        "day_in_life": "Метро в 8:20, офис с 9, обед за столом, спортзал в 19:00",
+        "happiness_factors": "Быстрое обслуживание, бариста помнит заказ, карта лояльности",
+    },
+}
+
+
 async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
                     first_name: str = "Demo", language: str = "uz") -> Business:
     """Create (once) a user who owns "Chilonzor Coffee" with a filled profile, canvas and goals.
@@ -139,7 +186,7 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
     await goals.create_goal(session, business_id=business.id, metric="followers",
                             title=words["goal_followers"], target="5000",
                             deadline=deadline)
-    await _seed_frameworks(session, business.id)
+    await _seed_frameworks(session, business.id, DEMO_AVATARS.get(user.language, DEMO_AVATAR))
     await _seed_history(session, business.id)
     await _seed_knowledge(session, business.id)
     await _seed_competitors(session, business.id)
@@ -191,11 +238,12 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-async def _seed_frameworks(session: AsyncSession, business_id: int) -> None:
+async def _seed_frameworks(session: AsyncSession, business_id: int,
+                           answers: dict[str, str]) -> None:
     """A filled Dream Buyer and a scored offer with its value stack."""
     avatar, _ = await dream_buyer.create_avatar(session, business_id=business_id,
                                                 name="Office Olga")
-    for field, value in DEMO_AVATAR.items():
+    for field, value in answers.items():
         await dream_buyer.set_answer(session, business_id=business_id, avatar_id=avatar.id,
                                      field=field, value=value)
     offer = await offers.create_offer(
