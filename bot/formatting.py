@@ -55,6 +55,14 @@ def moment(value: datetime, locale: str, timezone: str) -> str:
     )
 
 
+def channel_name(name: str) -> str:
+    """A channel's name for the reader: the generic names a channel gets from its kind alone
+    (``services.marketing.DEFAULT_NAMES``: Offline, Website, Other) are words, not brands, so
+    they are shown in the reader's language."""
+    generic = {"Offline": _("Offline"), "Website": _("Website"), "Other": _("Other")}
+    return generic.get(name, name)
+
+
 def progress_bar(percent_value: int, width: int = 10) -> str:
     """A text bar like ``▓▓▓▓░░░░░░``."""
     filled = max(0, min(width, round(percent_value * width / 100)))

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from bot import formatting
 from bot.formatting import babel_locale, day, money, number
 from services.charts.dashboard import Bar, CardSpec
 from services.charts.report import ReportImage, render_report
@@ -105,7 +106,7 @@ def _h(text: str) -> str:
 
 
 def channel_name(name: str | None) -> str:
-    return name or _("Not attributed")
+    return formatting.channel_name(name) if name else _("Not attributed")
 
 
 def report_text(data: ReportData, locale: str) -> str:

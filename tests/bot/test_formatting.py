@@ -21,3 +21,14 @@ def test_chart_axes_shorten_numbers_in_the_readers_language() -> None:
     assert compact_number(1_400_000, "uz") == "1,4\u00a0mln"
     assert compact_number(800_000, "ru") == "800\u00a0тыс."
     assert compact_number(0, "uz") == "0"
+
+
+def test_generic_channel_names_are_shown_in_the_readers_language() -> None:
+    from bot.formatting import channel_name
+    from bot.i18n import make_i18n
+
+    i18n = make_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        assert channel_name("Offline") != "Offline"
+        assert channel_name("Instagram") == "Instagram"  # brands stay
+        assert channel_name("Кофе-бар") == "Кофе-бар"

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import babel_locale, money
+from bot.formatting import babel_locale, channel_name, money
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
 from handlers.drafts import DraftSlot
@@ -66,7 +66,8 @@ def _dashboard_png(board: Dashboard, business: Business, locale: str) -> bytes:
                   f"{s.reached}" + ("" if s.conversion is None or s.stage.value == "awareness"
                                     else f" · {round(s.conversion)}% / {round(s.target)}%"))
               for s in board.funnel]
-    channels = [Bar(c.name or _("Not attributed"), c.revenue, money(c.revenue, locale))
+    channels = [Bar(channel_name(c.name) if c.name else _("Not attributed"), c.revenue,
+                    money(c.revenue, locale))
                 for c in board.channels[:6]]
     goal_bars = [Bar(g.title[:22], g.percent, f"{g.percent}%") for g in board.goals[:5]]
     return render_dashboard(

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import money, month, number
+from bot.formatting import channel_name, money, month, number
 from handlers import labels
 from handlers.ui import h
 from services.diagnostics import Diagnosis, Horizon, Loss, Part
@@ -55,7 +55,7 @@ def item_text(item: dict[str, Any], locale: str) -> str:
         return _("Lead → customer conversion {target} (now {current})").format(
             target=_pct(item["target"], locale), current=_pct(item["current"], locale))
     if kind == "channel":
-        name = h(item.get("channel", ""))
+        name = h(channel_name(str(item.get("channel", ""))))
         if item.get("roas") is not None:
             return _("{channel} — ROAS {roas}").format(channel=name,
                                                       roas=number(item["roas"], locale))
@@ -80,7 +80,8 @@ def item_text(item: dict[str, Any], locale: str) -> str:
         return _("Build your first offer with the value equation in /offer.")
     if kind == "budget":
         return _("{channel}: {share} — {amount}").format(
-            channel=h(item.get("channel", "")), share=_pct(item["share"], locale),
+            channel=h(channel_name(str(item.get("channel", "")))),
+            share=_pct(item["share"], locale),
             amount=money(int(item["amount"]), locale))
     return h(str(item))
 
