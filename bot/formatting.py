@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 _BABEL_LOCALE = {"uz": "uz", "uz_Cyrl": "uz_Cyrl", "ru": "ru", "en": "en"}
@@ -36,6 +36,13 @@ def day(value: date, locale: str) -> str:
     return format_date(value, format="medium", locale=babel_locale(locale))
 
 
+def month(value: date | str, locale: str) -> str:
+    """A calendar month (a date or ``YYYY-MM``): ``dekabr, 2026``, ``декабрь 2026 г.``."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value + "-01")
+    return format_skeleton("yMMMM", value, locale=babel_locale(locale))
+
+
 def local_day(value: datetime, locale: str, timezone: str) -> str:
     """The calendar day of an aware datetime in the user's time zone."""
     return day(value.astimezone(ZoneInfo(timezone)).date(), locale)
@@ -46,6 +53,14 @@ def moment(value: datetime, locale: str, timezone: str) -> str:
     return format_datetime(
         value.astimezone(ZoneInfo(timezone)), format="medium", locale=babel_locale(locale)
     )
+
+
+def channel_name(name: str) -> str:
+    """A channel's name for the reader: the generic names a channel gets from its kind alone
+    (``services.marketing.DEFAULT_NAMES``: Offline, Website, Other) are words, not brands, so
+    they are shown in the reader's language."""
+    generic = {"Offline": _("Offline"), "Website": _("Website"), "Other": _("Other")}
+    return generic.get(name, name)
 
 
 def progress_bar(percent_value: int, width: int = 10) -> str:

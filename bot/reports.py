@@ -11,7 +11,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.formatting import day, money, number
+from bot import formatting
+from bot.formatting import babel_locale, day, money, number
 from services.charts.dashboard import Bar, CardSpec
 from services.charts.report import ReportImage, render_report
 from services.kpi import KpiCard, KpiName
@@ -105,7 +106,7 @@ def _h(text: str) -> str:
 
 
 def channel_name(name: str | None) -> str:
-    return name or _("Not attributed")
+    return formatting.channel_name(name) if name else _("Not attributed")
 
 
 def report_text(data: ReportData, locale: str) -> str:
@@ -165,7 +166,8 @@ def report_image(data: ReportData, locale: str) -> ReportImage:
         series_title=_("Revenue vs spend"), revenue_label=_("Revenue"),
         spend_label=_("Spend"), channels_title=_("Revenue by channel"), channels=channels,
         goals_title=_("Goals"), goals=goals, empty_text=_("No data yet"),
-        footer=_("BiznesPilot · /report — the PDF and Excel exports"))
+        footer=_("BiznesPilot · /report — the PDF and Excel exports"),
+        locale=babel_locale(locale))
 
 
 def report_png(data: ReportData, locale: str) -> bytes:

@@ -20,6 +20,7 @@ from bot.runner import start_owner_bot
 from bot.shell_ui import run_interactive
 from services.db.models import Business
 from services.demo import DEMO_USER_ID, seed_demo
+from services.maintenance import last_update_id
 
 SHELL_TOKEN = "7000000001:SHELL-owner-bot"
 SHELL_USER_ID = 700_000_002
@@ -39,9 +40,13 @@ async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> 
     async with BotAPIEmulator() as emu:
         base_url = emu.base_url
         assert base_url is not None
-        emu.add_bot(SHELL_TOKEN, username="biznespilot_bot", first_name="BiznesPilot")
+        state = emu.add_bot(SHELL_TOKEN, username="biznespilot_bot", first_name="BiznesPilot")
         settings = settings.model_copy(update={"telegram_api_url": base_url})
         app = await build_app(settings)
+        # Telegram's update ids only grow; a fresh emulator starts at 1, and the de-duplication
+        # (kept in the database) would silently drop every update of a second shell session.
+        async with app.sessionmaker() as session:
+            state.next_update_id = await last_update_id(session, bot_id=state.bot_id) + 1
         user_id = DEMO_USER_ID if demo else SHELL_USER_ID
         if demo:
             _write("Preparing the demo business (first start only)…")

@@ -4,7 +4,8 @@ The shell plays a Telegram user against the Bot API emulator. This module only k
 small duck-typed surface it needs (see :class:`ShellUser` / :class:`ShellMessage`), so it
 depends on no other project module.
 
-Input: a number presses that inline button of the latest message with buttons; a letter
+Input: a number (one or two digits) presses that inline button of the latest message with
+buttons, a longer number is sent as text, a leading ``'`` sends the rest as text; a letter
 (``a``, ``b``…) presses a reply keyboard button; ``/file <path>``, ``/photo <path>``,
 ``/contact``; ``/quit`` (or end of input) leaves; anything else is sent as text.
 """
@@ -30,7 +31,8 @@ __all__ = [
 
 HELP = (
     "Type a message and press Enter. [N] presses inline button N, (x) presses reply "
-    "button x.\nCommands: /file <path>, /photo <path>, /contact, /quit"
+    "button x ('x or '12 sends it as text).\nCommands: /file <path>, /photo <path>, /contact, "
+    "/quit"
 )
 _ACTION_LABELS = {
     "typing": "…typing",
@@ -220,8 +222,11 @@ def _read_file(argument: str) -> tuple[str, bytes]:
 
 async def _act(user: ShellUser, line: str) -> Sequence[ShellMessage]:
     """Turn one input line into a user action."""
-    if line.isdigit():
+    if line.startswith("'") and len(line) > 1:
+        return await user.send(line[1:])  # 'text: always a message ("'12", "'/cmd")
+    if line.isdigit() and len(line) <= 2:
         return await user.press(int(line))
+    # longer numbers are answers ("2030", "250000"): no keyboard has a hundred buttons
     keyboard = user.reply_keyboard
     if keyboard and _LETTERS.match(line):
         count = sum(len(row) for row in keyboard)

@@ -8,9 +8,10 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import ErrorEvent, Update
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.formatting import number
 from handlers import labels
 from services.errors import (
     Conflict,
@@ -27,6 +28,13 @@ from services.errors import (
 log = logging.getLogger(__name__)
 
 
+def _number(value: object) -> str:
+    """A range bound in the user's locale (``1 000 000``, not ``1000000``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number(value, get_i18n().current_locale)
+    return str(value)
+
+
 def describe_invalid(exc: InvalidInput) -> str:
     """The user-facing message for a validation error."""
     reason, params = exc.reason, exc.params
@@ -41,8 +49,9 @@ def describe_invalid(exc: InvalidInput) -> str:
         "date_range": _("That date is out of range."),
         "past": _("That date is already in the past."),
         "number": _("Please type a whole number, e.g. 1 500 000 or 1.5 mln."),
+        "count": _("Please type a whole number, e.g. 12."),
         "range": _("The number must be between {min} and {max}.").format(
-            min=params.get("min", ""), max=params.get("max", "")),
+            min=_number(params.get("min", "")), max=_number(params.get("max", ""))),
         "choice": _("Please choose one of the buttons."),
         "timezone": _("Unknown time zone. Type a name like Asia/Tashkent or an offset like "
                       "+5."),

@@ -27,6 +27,7 @@ from services.salesbot import knowledge
 
 DEMO_USER_ID = 700_000_001
 
+# The demo's owner-written texts in the demo user's language (English for en).
 DEMO_CANVAS = {
     "target_market": "Office workers aged 25–40 in Chilonzor and Yunusobod who buy coffee on "
                      "the way to work; students on weekends.",
@@ -35,6 +36,55 @@ DEMO_CANVAS = {
     "lead_capture": "A free cup for subscribing to our Telegram bot.",
     "lead_nurture": "Weekly tips on coffee and a Friday offer in the bot.",
     "sales_conversion": "First-order 20% off until Sunday; bundles for offices.",
+}
+DEMO_TEXTS: dict[str, dict[str, str]] = {
+    "en": {"tagline": "Coffee that wakes up Chilonzor",
+           "description": "A specialty coffee shop with two points near the metro, take-away "
+                          "and office delivery.",
+           "goal_revenue": "Monthly revenue 200 mln",
+           "goal_followers": "Telegram channel 5 000 members", **DEMO_CANVAS},
+    "uz": {"tagline": "Chilonzorni uygʻotadigan kofe",
+           "description": "Metro yonida ikki nuqtali specialty kofexona: olib ketish va "
+                          "ofislarga yetkazib berish.",
+           "goal_revenue": "Oylik tushum 200 mln",
+           "goal_followers": "Telegram kanalda 5 000 obunachi",
+           "target_market": "Chilonzor va Yunusoboddagi 25–40 yoshli ofis xodimlari: ishga "
+                            "ketayotib kofe oladilar; dam olish kunlari talabalar.",
+           "message": "3 daqiqada yangi qovurilgan kofe — boʻlmasa keyingi chashka bizdan.",
+           "media": "Instagram reels, Telegram kanalimiz, Chilonzor metrosi chiqishidagi "
+                    "banner.",
+           "lead_capture": "Telegram botimizga obuna boʻlganga bepul kofe.",
+           "lead_nurture": "Har hafta kofe haqida maslahatlar va botda juma kungi taklif.",
+           "sales_conversion": "Birinchi buyurtmaga yakshanbagacha 20% chegirma; ofislar "
+                               "uchun toʻplamlar."},
+    "uz_Cyrl": {"tagline": "Чилонзорни уйғотадиган кофе",
+                "description": "Метро ёнида икки нуқтали specialty кофехона: олиб кетиш ва "
+                               "офисларга етказиб бериш.",
+                "goal_revenue": "Ойлик тушум 200 млн",
+                "goal_followers": "Telegram каналда 5 000 обуначи",
+                "target_market": "Чилонзор ва Юнусободдаги 25–40 ёшли офис ходимлари: ишга "
+                                 "кетаётиб кофе оладилар; дам олиш кунлари талабалар.",
+                "message": "3 дақиқада янги қовурилган кофе — бўлмаса кейинги чашка биздан.",
+                "media": "Instagram reels, Telegram каналимиз, Чилонзор метроси чиқишидаги "
+                         "баннер.",
+                "lead_capture": "Telegram ботимизга обуна бўлганга бепул кофе.",
+                "lead_nurture": "Ҳар ҳафта кофе ҳақида маслаҳатлар ва ботда жума кунги "
+                                "таклиф.",
+                "sales_conversion": "Биринчи буюртмага якшанбагача 20% чегирма; офислар "
+                                    "учун тўпламлар."},
+    "ru": {"tagline": "Кофе, который будит Чиланзар",
+           "description": "Спешелти-кофейня с двумя точками у метро: навынос и доставка в "
+                          "офисы.",
+           "goal_revenue": "Выручка 200 млн в месяц",
+           "goal_followers": "5 000 подписчиков в Telegram-канале",
+           "target_market": "Офисные сотрудники 25–40 лет в Чиланзаре и Юнусабаде, берут кофе "
+                            "по дороге на работу; по выходным — студенты.",
+           "message": "Свежеобжаренный кофе за 3 минуты — или следующая чашка за наш счёт.",
+           "media": "Reels в Instagram, наш Telegram-канал, баннер у выхода из метро "
+                    "Чиланзар.",
+           "lead_capture": "Бесплатная чашка за подписку на нашего Telegram-бота.",
+           "lead_nurture": "Еженедельные советы о кофе и пятничное предложение в боте.",
+           "sales_conversion": "Скидка 20% на первый заказ до воскресенья; наборы для офисов."},
 }
 
 DEMO_AVATAR = {
@@ -53,6 +103,53 @@ DEMO_AVATAR = {
 }
 
 
+# The Dream Buyer's answers in the demo user's language (DEMO_AVATAR is the English one).
+DEMO_AVATARS: dict[str, dict[str, str]] = {
+    "uz": {
+        "age_range": "25–34", "gender": "Ayollar va erkaklar", "location": "Chilonzor, Toshkent",
+        "income": "Oyiga 6–12 mln so'm", "occupation": "Ofis xodimlari, IT va banklar",
+        "where_online": "Instagram, Toshkent haqidagi Telegram kanallar, YouTube",
+        "where_offline": "Metro, biznes markazlar, ishdan keyin sport zallari",
+        "information_sources": "Doʻstlar tavsiyasi, Instagram blogerlari, Google Maps sharhlari",
+        "frustrations": "Ertalabki navbatlar, kuygan taʼmli kofe, nonushtaga vaqt yoʻq",
+        "dreams": "Tinch ertalabki odat va soat 9:00 dagi yigʻilishdan oldin yaxshi kayfiyat",
+        "fears": "Kechikish, yomon kofega koʻp pul toʻlash",
+        "preferred_channel": "Telegram",
+        "language_jargon": "“kofe olib ketaman”, “tezroq”, “latte bormi?”",
+        "day_in_life": "8:20 da metro, 9 dan ofis, tushlik stol ustida, 19:00 da sport zal",
+        "happiness_factors": "Tez xizmat, barista buyurtmasini eslab qoladi, sodiqlik kartasi",
+    },
+    "uz_Cyrl": {
+        "age_range": "25–34", "gender": "Аёллар ва эркаклар", "location": "Чилонзор, Тошкент",
+        "income": "Ойига 6–12 млн сўм", "occupation": "Офис ходимлари, IT ва банклар",
+        "where_online": "Instagram, Тошкент ҳақидаги Telegram каналлар, YouTube",
+        "where_offline": "Метро, бизнес марказлар, ишдан кейин спорт заллари",
+        "information_sources": "Дўстлар тавсияси, Instagram блогерлари, Google Maps шарҳлари",
+        "frustrations": "Эрталабки навбатлар, куйган таъмли кофе, нонуштага вақт йўқ",
+        "dreams": "Тинч эрталабки одат ва соат 9:00 даги йиғилишдан олдин яхши кайфият",
+        "fears": "Кечикиш, ёмон кофега кўп пул тўлаш",
+        "preferred_channel": "Telegram",
+        "language_jargon": "“кофе олиб кетаман”, “тезроқ”, “латте борми?”",
+        "day_in_life": "8:20 да метро, 9 дан офис, тушлик стол устида, 19:00 да спорт зал",
+        "happiness_factors": "Тез хизмат, бариста буюртмасини эслаб қолади, содиқлик картаси",
+    },
+    "ru": {
+        "age_range": "25–34", "gender": "Женщины и мужчины", "location": "Чиланзар, Ташкент",
+        "income": "6–12 млн сумов в месяц", "occupation": "Офисные сотрудники, IT и банки",
+        "where_online": "Instagram, Telegram-каналы о Ташкенте, YouTube",
+        "where_offline": "Метро, бизнес-центры, спортзалы после работы",
+        "information_sources": "Советы друзей, блогеры в Instagram, отзывы в Google Maps",
+        "frustrations": "Очереди по утрам, кофе с горелым вкусом, нет времени на завтрак",
+        "dreams": "Спокойный утренний ритуал и хорошее настроение перед планёркой в 9:00",
+        "fears": "Опоздать, переплатить за плохой кофе",
+        "preferred_channel": "Telegram",
+        "language_jargon": "«кофе с собой», «побыстрее», «латте есть?»",
+        "day_in_life": "Метро в 8:20, офис с 9, обед за столом, спортзал в 19:00",
+        "happiness_factors": "Быстрое обслуживание, бариста помнит заказ, карта лояльности",
+    },
+}
+
+
 async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
                     first_name: str = "Demo", language: str = "uz") -> Business:
     """Create (once) a user who owns "Chilonzor Coffee" with a filled profile, canvas and goals.
@@ -64,6 +161,7 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
     if ctx.business is not None:
         return ctx.business
     user.language = user.language or language
+    words = DEMO_TEXTS.get(user.language, DEMO_TEXTS["en"])
     business, _ = await profile.create_business(
         session, owner_id=user_id, name="Chilonzor Coffee", industry="horeca", model="b2c",
         primary_goal="sales", team_size="6-20")
@@ -71,24 +169,24 @@ async def seed_demo(session: AsyncSession, *, user_id: int = DEMO_USER_ID,
         "legal_name": "\"Chilonzor Coffee\" MChJ", "type": "small", "city": "Toshkent",
         "region": "Toshkent shahri", "address": "Chilonzor 9-kvartal, 14",
         "phone": "+998 90 123 45 67", "email": "hello@chilonzorcoffee.uz",
-        "website": "chilonzorcoffee.uz", "tagline": "Coffee that wakes up Chilonzor",
-        "description": "A specialty coffee shop with two points near the metro, "
-                       "take-away and office delivery.",
+        "website": "chilonzorcoffee.uz", "tagline": words["tagline"],
+        "description": words["description"],
         "founded_on": "01.03.2023", "employees": "12", "annual_revenue": "1.8 mlrd",
     }.items():
         await profile.update_field(session, business_id=business.id, field=field, raw=raw)
-    for square, text in DEMO_CANVAS.items():
-        await canvas.set_square(session, business_id=business.id, square=square, content=text)
+    for square in DEMO_CANVAS:
+        await canvas.set_square(session, business_id=business.id, square=square,
+                                content=words[square])
     deadline = (utcnow() + timedelta(days=60)).date()
     goal = await goals.create_goal(session, business_id=business.id, metric="revenue",
-                                   title="Monthly revenue 200 mln", target="200 mln",
+                                   title=words["goal_revenue"], target="200 mln",
                                    deadline=deadline)
     await goals.update_progress(session, business_id=business.id, goal_id=goal.id,
                                 current="134 mln")
     await goals.create_goal(session, business_id=business.id, metric="followers",
-                            title="Telegram channel 5 000 members", target="5000",
+                            title=words["goal_followers"], target="5000",
                             deadline=deadline)
-    await _seed_frameworks(session, business.id)
+    await _seed_frameworks(session, business.id, DEMO_AVATARS.get(user.language, DEMO_AVATAR))
     await _seed_history(session, business.id)
     await _seed_knowledge(session, business.id)
     await _seed_competitors(session, business.id)
@@ -140,11 +238,12 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-async def _seed_frameworks(session: AsyncSession, business_id: int) -> None:
+async def _seed_frameworks(session: AsyncSession, business_id: int,
+                           answers: dict[str, str]) -> None:
     """A filled Dream Buyer and a scored offer with its value stack."""
     avatar, _ = await dream_buyer.create_avatar(session, business_id=business_id,
                                                 name="Office Olga")
-    for field, value in DEMO_AVATAR.items():
+    for field, value in answers.items():
         await dream_buyer.set_answer(session, business_id=business_id, avatar_id=avatar.id,
                                      field=field, value=value)
     offer = await offers.create_offer(

@@ -21,7 +21,7 @@ from enum import StrEnum
 from services import marketing, sales
 from services.ai.types import AIRequest, Turn
 from services.errors import InvalidInput
-from services.validation import parse_amount, parse_date
+from services.validation import parse_amount, parse_date, spelled_halves
 
 
 class EntryKind(StrEnum):
@@ -72,7 +72,7 @@ SPEND_WORDS = (
 )
 ORDER_WORDS = (
     "buyurtma", "buyurtmasi", "buyurtmani", "zakaz", "sotdim", "sotdik", "sotildi", "savdo",
-    "xarid", "xaridor", "sotuv", "заказ", "заказа", "заказал", "заказала", "продажа",
+    "xarid", "xaridor", "sotuv", "sotib", "заказ", "заказа", "заказал", "заказала", "продажа",
     "продал", "продала", "продали", "покупка", "купил", "купила", "оплата", "order",
     "ordered", "sale", "sold", "sales", "purchase", "bought",
 )
@@ -82,6 +82,12 @@ LEAD_WORDS = (
     "prospect", "enquiry", "inquiry", "qiziqdi", "интересовался", "интересовалась",
     "yozdi", "написал", "написала", "qo'ng'iroq", "позвонил", "позвонила", "called",
 )
+# Buying advertising is a spend: with these words only a clear sale word makes an order.
+_AD_WORDS = ("reklama", "reklamaga", "reklamasiga", "target", "targetga", "реклама", "рекламу",
+             "рекламы", "таргет", "таргетинг", "ads", "ad", "advertising", "boost")
+_STRONG_ORDER = ("buyurtma", "buyurtmasi", "buyurtmani", "zakaz", "sotdim", "sotdik",
+                 "sotildi", "заказ", "заказа", "заказал", "заказала", "продажа", "продал",
+                 "продала", "продали", "order", "ordered", "sale", "sold")
 _STRONG_LEAD = ("lid", "lead", "лид", "лида", "заявка", "заявку", "ariza", "prospect")
 _DAY_WORDS = {
     "bugun": 0, "today": 0, "сегодня": 0, "hozir": 0, "сейчас": 0, "kecha": 1, "kechagi": 1,
@@ -127,7 +133,8 @@ def to_latin(text: str) -> str:
 
 def _is_uz_cyrillic(text: str) -> bool:
     words = set(text.split())
-    uz_words = {"кеча", "бугун", "сарфладим", "буюртма", "мижоз", "янги", "реклама",
+    # not "реклама": Russian spells it the same ("в телеге реклама 500 тыс")
+    uz_words = {"кеча", "бугун", "сарфладим", "буюртма", "мижоз", "янги",
                 "бердим", "сотдим", "каналга", "минг"}
     return bool(set(text) & _UZ_CYRILLIC_ONLY) or bool(words & uz_words)
 
@@ -226,8 +233,10 @@ def _drop(text: str, word: str) -> str:
 
 
 def find_amount(text: str) -> int | None:
-    """The largest sum of money in a phrase (``500 ming``, ``1,2 mln``, ``300k``)."""
+    """The largest sum of money in a phrase (``500 ming``, ``1,2 mln``, ``300k``, ``yarim
+    million``)."""
     best = None
+    text = spelled_halves(text)
     for match in _MONEY.finditer(text):
         number, unit = match.group(1), (match.group(2) or "").lower()
         unit = _UNIT_NORMAL.get(unit, unit)
@@ -308,8 +317,9 @@ def parse(text: str, *, today: date) -> Proposal | None:
     spend, order, lead = (_has(both, SPEND_WORDS), _has(both, ORDER_WORDS),
                           _has(both, LEAD_WORDS))
     kind: EntryKind | None = None
-    if order and amount is not None:
-        kind = EntryKind.ORDER
+    if order and amount is not None and not (
+            spend and _has(both, _AD_WORDS) and not _has(both, _STRONG_ORDER)):
+        kind = EntryKind.ORDER  # "купил рекламу за 500 тыс" is a spend, not a sale
     elif spend and amount is not None and not (lead and phone):
         kind = EntryKind.SPEND
     elif phone or (lead and amount is None) or _has(both, _STRONG_LEAD):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
@@ -29,3 +29,10 @@ async def recent_update_ids(session: AsyncSession, *, limit: int = 20_000
         select(ProcessedUpdate.bot_id, ProcessedUpdate.update_id)
         .order_by(ProcessedUpdate.created_at.desc()).limit(limit))
     return [(int(b), int(u)) for b, u in reversed(rows.all())]
+
+
+async def last_update_id(session: AsyncSession, *, bot_id: int) -> int:
+    """The highest update id handled for ``bot_id`` (0 when none)."""
+    value = await session.scalar(
+        select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.bot_id == bot_id))
+    return int(value or 0)

@@ -22,6 +22,13 @@ _MULTIPLIERS = {
     "миллион": 1_000_000, "million so'm": 1_000_000, "mlrd": 1_000_000_000,
     "млрд": 1_000_000_000, "bn": 1_000_000_000,
 }
+_HALF_UNITS = r"(mln|млн|million|миллион(?:а|ов)?|mlrd|млрд|ming|минг|тыс(?:яч[аи]?)?|thousand)"
+_HALF = re.compile(r"(?<![\w.])(?:yarim|ярим|пол|half\s+a|half)[\s-]*" + _HALF_UNITS
+                   + r"(?!\w)")
+_ONE_AND_HALF = re.compile(r"(?<![\w.])(?:bir\s+yarim|бир\s+ярим|полтора|one\s+and\s+a\s+half)"
+                           r"\s+" + _HALF_UNITS + r"(?!\w)")
+_N_AND_HALF = re.compile(r"(?<![\w.])(\d{1,3})\s+(?:yarim|ярим|and\s+a\s+half)\s+" + _HALF_UNITS
+                         + r"(?!\w)")
 _CURRENCY_WORDS = re.compile(r"(so['ʻ‘’`]?m|сўм|сум|sum|uzs)\.?$", re.IGNORECASE)
 
 
@@ -79,11 +86,27 @@ def parse_date(value: str, *, field: str = "date") -> date:
     raise InvalidInput(field=field, reason="date")
 
 
+def spelled_halves(text: str) -> str:
+    """Halves in words as digits: "yarim million" → "0.5 mln", "1 yarim mln" / "bir yarim
+    mln" / "полтора миллиона" → "1.5 mln", "пол миллиона" → "0.5 mln", "half a million"."""
+    text = _ONE_AND_HALF.sub(lambda m: f" 1.5 {_half_unit(m.group(1))}", text)
+    text = _N_AND_HALF.sub(lambda m: f"{m.group(1)}.5 {_half_unit(m.group(2))}", text)
+    return _HALF.sub(lambda m: f" 0.5 {_half_unit(m.group(1))}", text)
+
+
+def _half_unit(word: str) -> str:
+    if word.startswith(("ming", "минг", "тыс", "thousand")):
+        return "ming"
+    if word.startswith(("mlrd", "млрд")):
+        return "mlrd"
+    return "mln"
+
+
 def parse_amount(
     value: str, *, field: str = "amount", minimum: int = 0, maximum: int = 10**15
 ) -> int:
     """A non-negative whole amount: ``1 250 000``, ``1,250,000``, ``500 ming``, ``1.5 mln``."""
-    text = value.strip().lower().replace("\u00a0", " ")
+    text = spelled_halves(value.strip().lower().replace("\u00a0", " ")).strip()
     text = _CURRENCY_WORDS.sub("", text).strip()
     multiplier = 1
     for word, mult in sorted(_MULTIPLIERS.items(), key=lambda kv: -len(kv[0])):
@@ -112,9 +135,21 @@ def parse_amount(
     return amount
 
 
+# What people type after a count: "12 kishi", "5 ta", "3 nafar", "12 человек", "10 people".
+_COUNT_WORDS = re.compile(
+    r"\s*(kishi|ta|nafar|odam|киши|та|нафар|одам|человек|чел\.?|шт\.?|people|persons?)$",
+    re.IGNORECASE)
+
+
 def parse_int(value: str, *, field: str, minimum: int = 0, maximum: int = 10**9) -> int:
-    """A whole number within [minimum, maximum]."""
-    return parse_amount(value, field=field, minimum=minimum, maximum=maximum)
+    """A whole number within [minimum, maximum] (a count: ``12``, ``12 kishi``)."""
+    text = _COUNT_WORDS.sub("", value.strip())
+    try:
+        return parse_amount(text, field=field, minimum=minimum, maximum=maximum)
+    except InvalidInput as exc:
+        if exc.reason == "number":  # a count, not money: no "1.5 mln" in the hint
+            raise InvalidInput(field=field, reason="count") from exc
+        raise
 
 
 def parse_timezone(value: str, *, field: str = "timezone") -> str:

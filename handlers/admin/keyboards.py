@@ -4,7 +4,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.admin.callbacks import AdminAction, AdminCB, SupportAction, SupportCB
 from handlers.admin.texts import priority, ticket_status
-from handlers.ui import nav_buttons
+from handlers.ui import nav_buttons, with_home
 from services.admin.accounts import BusinessCard, PlatformRole, UserCard
 from services.admin.support import Priority, TicketStatus, TicketView
 
@@ -108,7 +108,7 @@ def support_keyboard(tickets: list[TicketView]) -> InlineKeyboardMarkup:
         b.row(InlineKeyboardButton(
             text=f"#{t.id} · {_short(t.subject)} · {ticket_status(t.status)}",
             callback_data=SupportCB(action=SupportAction.OPEN, id=t.id).pack()))
-    return b.as_markup()
+    return with_home(b)  # the support screen had no way back
 
 
 def user_ticket_keyboard(ticket: TicketView) -> InlineKeyboardMarkup | None:

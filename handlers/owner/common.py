@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.permissions import PUBLIC
 from handlers.owner.imports import text_entry
 from handlers.ui import MenuCB, MenuItem, home_button
+from services import entry_parser
 from services.ai import AIGateway
 from services.db.models import Business
 
@@ -101,6 +102,13 @@ async def on_unexpected(message: Message, state: FSMContext, session: AsyncSessi
     elif message.text and await text_entry.propose(message, state, session, ai,
                                                    business=business, locale=locale):
         return  # "bugun instagramga 500 ming sarfladim": a proposed entry to confirm
+    elif message.text and entry_parser.needs_ai(message.text):
+        # money or an entry word, but not a whole entry: show how to write one
+        await message.answer(_(
+            "It looks like numbers for your business, but I could not read all of it. Write "
+            "it like this:\n• <i>yesterday spent 500k on instagram</i>\n• <i>new lead Aziza "
+            "+998 90 123 45 67</i>\n• <i>order 450 000 from Alisher</i>\nor use /spend, "
+            "/lead, /order."))
     else:
         await message.answer(_("I didn't get that. /menu opens the main menu, /help lists "
                                "what I can do."))

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import plans, profile, teams
 from services.db.base import utcnow
-from services.db.models import DreamBuyer, MarketingChannel, SalesBot, UsageCounter
+from services.db.models import (
+    Competitor,
+    DreamBuyer,
+    MarketingChannel,
+    SalesBot,
+    UsageCounter,
+)
 
 PERIODIC = (plans.Resource.LEADS_PER_MONTH, plans.Resource.CHATBOT_MESSAGES_PER_MONTH,
             plans.Resource.API_CALLS_PER_DAY, plans.Resource.AI_REQUESTS_PER_HOUR)
@@ -23,7 +29,7 @@ async def _count(session: AsyncSession, statement: object) -> int:
 
 async def business_usage(session: AsyncSession, *, business_id: int, owner_id: int,
                          now: datetime | None = None) -> dict[str, int]:
-    """Used amount per resource (competitors are not tracked yet, so not listed)."""
+    """Used amount per resource."""
     now = now or utcnow()
     used: dict[str, int] = {
         plans.Resource.BUSINESSES: await profile.count_owned(session, owner_id=owner_id),
@@ -35,6 +41,9 @@ async def business_usage(session: AsyncSession, *, business_id: int, owner_id: i
             DreamBuyer.business_id == business_id)),
         plans.Resource.CHATBOTS: await _count(session, select(func.count()).where(
             SalesBot.business_id == business_id, SalesBot.status != "revoked")),
+        # counted like the competitors' own limit check (services.competitors.service)
+        plans.Resource.COMPETITORS: await _count(session, select(func.count()).where(
+            Competitor.business_id == business_id)),
     }
     keys = [(r.value, plans.period_key(r, now)) for r in PERIODIC]
     counters = {resource: int(n) for resource, n in await session.execute(

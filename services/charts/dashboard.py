@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from services.charts.render import PALETTE, new_figure, to_png
+from services.charts.render import PALETTE, compact_number, new_figure, to_png
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -91,7 +91,7 @@ def render_dashboard(
     *, title: str, subtitle: str, cards: list[CardSpec], days: list[str], revenue: list[int],
     spend: list[int], series_title: str, revenue_label: str, spend_label: str,
     funnel_title: str, funnel: list[Bar], channels_title: str, channels: list[Bar],
-    goals_title: str, goals: list[Bar], empty_text: str,
+    goals_title: str, goals: list[Bar], empty_text: str, locale: str = "en",
 ) -> bytes:
     """KPI cards on top, revenue vs spend, then funnel, channel split and goals."""
     fig = new_figure(12, 9, dpi=100)
@@ -111,7 +111,7 @@ def render_dashboard(
         ax.legend(fontsize=8, frameon=False, loc="upper left")
         ax.ticklabel_format(axis="y", style="plain")
         ax.yaxis.set_major_formatter(
-            _short_number_formatter())
+            _short_number_formatter(locale))
         _ticks(ax, days)
     else:
         _empty(ax, empty_text)
@@ -125,20 +125,18 @@ def render_dashboard(
     return to_png(fig)
 
 
-def _short_number_formatter() -> Formatter:
+def _short_number_formatter(locale: str) -> Formatter:
     from matplotlib.ticker import FuncFormatter
 
     def short(value: float, _pos: int) -> str:
-        for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if abs(value) >= size:
-                return f"{value / size:g}{suffix}"
-        return f"{value:g}"
+        return compact_number(value, locale)
 
     return FuncFormatter(short)
 
 
 def render_kpi(*, title: str, value: str, subtitle: str, days: list[str],
-               values: list[float | None], tone: str | None, empty_text: str) -> bytes:
+               values: list[float | None], tone: str | None, empty_text: str,
+               locale: str = "en") -> bytes:
     """One KPI: the value in large type and its daily line (a gap where undefined)."""
     fig = new_figure(8, 4.2, dpi=100)
     fig.text(0.04, 0.92, title, fontsize=14, weight="bold", color=PALETTE["ink"], va="center")
@@ -151,7 +149,7 @@ def render_kpi(*, title: str, value: str, subtitle: str, days: list[str],
         ys = [float("nan") if v is None else v for v in values]
         ax.plot(range(len(ys)), ys, color=PALETTE["accent"], linewidth=2,
                 marker="o", markersize=3)
-        ax.yaxis.set_major_formatter(_short_number_formatter())
+        ax.yaxis.set_major_formatter(_short_number_formatter(locale))
         _ticks(ax, days)
     else:
         _empty(ax, empty_text)

@@ -28,6 +28,14 @@ def new_figure(width: float, height: float, dpi: int = 110) -> Figure:
     return fig
 
 
+def compact_number(value: float, locale: str = "en") -> str:
+    """An axis number the way the reader's language shortens it: ``1.4M`` (en),
+    ``1,4 mln`` (uz), ``1,4 млн`` (ru)."""
+    from babel.numbers import format_compact_decimal
+
+    return format_compact_decimal(value, locale=locale, fraction_digits=1)
+
+
 def to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", facecolor=fig.get_facecolor())

@@ -22,7 +22,7 @@ from services.charts.dashboard import (
     Bar,
     CardSpec,
 )
-from services.charts.render import PALETTE
+from services.charts.render import PALETTE, compact_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,13 +53,11 @@ class ReportImage:
     empty_text: str
     footer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    locale: str = "en"  # how the axis shortens numbers (1.4M, 1,4 mln, 1,4 млн)
 
 
-def short_number(value: float) -> str:
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:g}"
+def short_number(value: float, locale: str = "en") -> str:
+    return compact_number(value, locale)
 
 
 class _Bars:
@@ -156,7 +154,8 @@ class ReportCanvas:
         ax.set_axisbelow(True)
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: short_number(v)))
+        self.locale = "en"  # set by each render: the canvas is reused across reports
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: short_number(v, self.locale)))
         (self.revenue_line,) = ax.plot([], [], color=REVENUE_COLOR, linewidth=2)
         (self.spend_line,) = ax.plot([], [], color=SPEND_COLOR, linewidth=2)
         self.fill = ax.fill_between([0, 1], [0, 0], color=REVENUE_COLOR, alpha=0.08,
@@ -222,6 +221,7 @@ class ReportCanvas:
 
     def render(self, img: ReportImage) -> bytes:
         """The report image as PNG bytes."""
+        self.locale = img.locale
         self.title.set_text(img.title)
         self.subtitle.set_text(img.subtitle)
         self.footer.set_text(img.footer)

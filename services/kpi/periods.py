@@ -70,7 +70,9 @@ def make_period(kind: PeriodKind | str, *, today: date, timezone: str = "Asia/Ta
     if kind is PeriodKind.CUSTOM:
         if start is None or end is None:
             raise InvalidInput(field="period", reason="date")
-        if end < start or (end - start).days + 1 > MAX_CUSTOM_DAYS:
+        if end < start:  # "01.12.2026-01.11.2026": typed the other way round
+            start, end = end, start
+        if (end - start).days + 1 > MAX_CUSTOM_DAYS:
             raise InvalidInput(field="period", reason="date_range")
         return Period(kind, start, end, timezone)
     if kind is PeriodKind.TODAY:

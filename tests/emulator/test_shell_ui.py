@@ -184,6 +184,8 @@ async def test_run_interactive_scripted_session(tmp_path: Path) -> None:
                     "/contact",
                     "  ",
                     "salom",
+                    "2030",  # a longer number is an answer, not a button
+                    "'7",  # a quote sends the rest as text
                     "/quit",
                     "never read",
                 ]
@@ -202,6 +204,7 @@ async def test_run_interactive_scripted_session(tmp_path: Path) -> None:
     assert "🤖 Fayl olindi: narxlar.csv" in output
     assert "🤖 Rahmat, +998901234567" in output
     assert "🤖 Siz: salom" in output
+    assert "🤖 Siz: 2030" in output and "🤖 Siz: 7" in output
     assert "never read" not in text
 
     saved = sorted(p.name for p in media_dir.iterdir())

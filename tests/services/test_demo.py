@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import aggregates, competitors, dream_buyer, goals, offers
+from services import aggregates, canvas, competitors, dream_buyer, goals, offers
 from services.demo import seed_demo
 from services.salesbot import knowledge
 
@@ -17,7 +17,10 @@ async def test_demo_is_seeded_once_with_every_module(session: AsyncSession) -> N
     assert [a.completeness for a in avatars] == [100]
     (offer,) = await offers.list_offers(session, business_id=business.id)
     assert offer.name == "Morning Pass" and len(offer.bonuses) == 2
-    assert len(await goals.list_goals(session, business_id=business.id)) == 2
+    titles = [g.title for g in await goals.list_goals(session, business_id=business.id)]
+    assert "Выручка 200 млн в месяц" in titles and len(titles) == 2  # in the user's language
+    squares = await canvas.get_canvas(session, business_id=business.id)
+    assert squares["message"].startswith("Свежеобжаренный кофе")
     stats = await aggregates.stored(session, business_id=business.id)
     assert len({day for day, _channel in stats}) >= 40  # six weeks of history
     assert stats == await aggregates.expected(session, business_id=business.id)

@@ -72,3 +72,22 @@ def test_ai_reply_is_parsed_robustly() -> None:
     assert entry_parser.parse_ai_reply("not json {", today=today) is None
     assert entry_parser.parse_ai_reply('{"kind": "order", "amount": "lots"}',
                                        today=today) is None
+
+
+def test_halves_in_words_and_bought_advertising() -> None:
+    today = date(2026, 12, 2)
+    yesterday = today - timedelta(days=1)
+    assert entry_parser.parse("kecha instagramga yarim million sarfladim", today=today) == (
+        Proposal(EntryKind.SPEND, yesterday, 500_000, "instagram"))
+    assert entry_parser.parse("кеча инстаграмга бир ярим млн сарфладим", today=today) == (
+        Proposal(EntryKind.SPEND, yesterday, 1_500_000, "instagram"))
+    # Russian "реклама" is no sign of Uzbek Cyrillic ("тыс" must survive)
+    assert entry_parser.parse("в телеге реклама 500 тыс", today=today) == Proposal(
+        EntryKind.SPEND, today, 500_000, "telegram")
+    # buying advertising is a spend; a clear sale word still makes an order
+    assert entry_parser.parse("купил рекламу в телеге за пол миллиона", today=today) == (
+        Proposal(EntryKind.SPEND, today, 500_000, "telegram"))
+    assert entry_parser.parse("заказ на 200 тыс с рекламы", today=today) == Proposal(
+        EntryKind.ORDER, today, 200_000)
+    found = entry_parser.parse("Aziza kofe sotib oldi 45 ming", today=today)
+    assert found is not None and found.kind is EntryKind.ORDER and found.amount == 45_000

@@ -231,8 +231,12 @@ def test_periods_and_their_previous() -> None:
     custom = make_period(PeriodKind.CUSTOM, today=today, start=date(2026, 10, 1),
                          end=date(2026, 10, 31))
     assert custom.previous.start == date(2026, 8, 31)
+    # a range typed the other way round is the same range
+    flipped = make_period(PeriodKind.CUSTOM, today=today, start=date(2026, 10, 31),
+                          end=date(2026, 10, 1))
+    assert (flipped.start, flipped.end) == (date(2026, 10, 1), date(2026, 10, 31))
     with pytest.raises(InvalidInput):
-        make_period(PeriodKind.CUSTOM, today=today, start=date(2026, 10, 2),
+        make_period(PeriodKind.CUSTOM, today=today, start=date(2020, 10, 2),
                     end=date(2026, 10, 1))
     tashkent = make_period(PeriodKind.TODAY, today=today, timezone="Asia/Tashkent")
     assert tashkent.start_utc().hour == 19  # local midnight is 19:00 UTC the day before

@@ -41,7 +41,7 @@ async def test_every_field_kind_is_parsed(session: AsyncSession) -> None:
     ("founded_on", "01.01.2999", "date_range"),
     ("founded_on", "01.01.1800", "date_range"),
     ("founded_on", "yesterday", "date"),
-    ("employees", "lots", "number"),
+    ("employees", "lots", "count"),
     ("tagline", "x" * 201, "too_long"),
     ("owner_id", "1", "unknown_field"),
 ])

@@ -90,12 +90,20 @@ def test_bad_dates(raw: str) -> None:
     ("1.8 mlrd", 1_800_000_000),
     ("0", 0),
     ("42 UZS", 42),
+    ("yarim million", 500_000),
+    ("bir yarim mln so'm", 1_500_000),
+    ("2 yarim mln", 2_500_000),
+    ("yarim ming", 500),
+    ("пол миллиона", 500_000),
+    ("полтора миллиона", 1_500_000),
+    ("half a million", 500_000),
 ])
 def test_amounts_as_people_type_them(raw: str, expected: int) -> None:
     assert parse_amount(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "1.5", "-100", "mln", "12 apples", "1.2345 k"])
+@pytest.mark.parametrize("raw", ["", "abc", "1.5", "-100", "mln", "12 apples", "1.2345 k",
+                                 "yarim"])
 def test_bad_amounts(raw: str) -> None:
     assert _reason(parse_amount, raw) == "number"
 
@@ -124,3 +132,10 @@ def test_timezones(raw: str, expected: str) -> None:
 @pytest.mark.parametrize("raw", ["Mars/Olympus", "+15", "+5:30", "five"])
 def test_bad_timezones(raw: str) -> None:
     assert _reason(parse_timezone, raw) == "timezone"
+
+
+def test_counts_take_a_unit_word_and_get_a_count_hint() -> None:
+    assert parse_int("12 kishi", field="employees") == 12
+    assert parse_int("5 ta", field="employees") == 5
+    assert parse_int("12 человек", field="employees") == 12
+    assert _reason(parse_int, "twelve", field="employees") == "count"

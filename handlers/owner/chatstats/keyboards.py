@@ -2,6 +2,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.owner.chatstats.callbacks import ChatStatsAction, ChatStatsCB
+from handlers.ui import home_button
 from services.salesbot.export import ExportFormat
 
 
@@ -13,7 +14,7 @@ def _row(action: ChatStatsAction, **fields: int) -> list[InlineKeyboardButton]:
 
 def stats_keyboard(days: int, bot_id: int = 0) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[_row(ChatStatsAction.EXPORT_ALL, days=days,
-                                                      bot_id=bot_id)])
+                                                      bot_id=bot_id), [home_button()]])
 
 
 def conversation_keyboard(conversation_id: int) -> InlineKeyboardMarkup:

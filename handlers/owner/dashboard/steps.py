@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import money
+from bot.formatting import babel_locale, channel_name, money
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
 from handlers.drafts import DraftSlot
@@ -66,7 +66,8 @@ def _dashboard_png(board: Dashboard, business: Business, locale: str) -> bytes:
                   f"{s.reached}" + ("" if s.conversion is None or s.stage.value == "awareness"
                                     else f" · {round(s.conversion)}% / {round(s.target)}%"))
               for s in board.funnel]
-    channels = [Bar(c.name or _("Not attributed"), c.revenue, money(c.revenue, locale))
+    channels = [Bar(channel_name(c.name) if c.name else _("Not attributed"), c.revenue,
+                    money(c.revenue, locale))
                 for c in board.channels[:6]]
     goal_bars = [Bar(g.title[:22], g.percent, f"{g.percent}%") for g in board.goals[:5]]
     return render_dashboard(
@@ -76,7 +77,8 @@ def _dashboard_png(board: Dashboard, business: Business, locale: str) -> bytes:
         spend=[p.spend for p in board.series], series_title=_("Revenue vs spend"),
         revenue_label=_("Revenue"), spend_label=_("Spend"), funnel_title=_("Funnel"),
         funnel=funnel, channels_title=_("Revenue by channel"), channels=channels,
-        goals_title=_("Goals"), goals=goal_bars, empty_text=_("No data yet"))
+        goals_title=_("Goals"), goals=goal_bars, empty_text=_("No data yet"),
+        locale=babel_locale(locale))
 
 
 def _kpi_png(result: KpiResult, locale: str) -> bytes:
@@ -91,7 +93,8 @@ def _kpi_png(result: KpiResult, locale: str) -> bytes:
                       value=texts.value_text(card.name, card.value, locale), subtitle=subtitle,
                       days=_day_labels(result.period), values=[v for _, v in result.series],
                       tone=None if card.tone is None else card.tone.value,
-                      empty_text=_("No daily series for this KPI"))
+                      empty_text=_("No daily series for this KPI"),
+                      locale=babel_locale(locale))
 
 
 async def _period(session: AsyncSession, business: Business, kind: PeriodKind,

@@ -2,6 +2,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.formatting import channel_name
 from handlers import labels
 from handlers.owner.entry.callbacks import (
     Area,
@@ -33,7 +34,7 @@ def channels_keyboard(channels: list[ChannelView], *, can_edit: bool) -> InlineK
     if can_edit:
         for number, channel in enumerate(channels, 1):
             row = [InlineKeyboardButton(
-                text=f"✏️ {number}. {_short(channel.name)}",
+                text=f"✏️ {number}. {_short(channel_name(channel.name))}",
                 callback_data=ChannelCB(action=ChannelAction.RENAME,
                                         channel_id=channel.id).pack())]
             toggle = ChannelAction.OFF if channel.is_active else ChannelAction.ON

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import day, money, number
+from bot.formatting import channel_name, day, money, number
 from handlers import labels
 from handlers.ui import h
 from services.marketing import ChannelView, SpendView
@@ -20,6 +20,7 @@ def channel_title(kind: str, name: str) -> str:
     """``📸 Instagram`` or ``✈️ News (Telegram channel)`` when the name differs from the kind."""
     icon = KIND_ICONS.get(kind, "📍")
     kind_label = labels.channel_kind(kind)
+    name = channel_name(name)
     if name.lower() in {kind_label.lower(), kind.replace("_", " ")}:
         return f"{icon} {h(name)}"
     return f"{icon} {h(name)} ({h(kind_label)})"

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import formatting
 from bot.formatting import money
 from bot.middlewares.permissions import BUSINESS
 from handlers.drafts import DraftSlot
@@ -91,7 +92,7 @@ async def propose(message: Message, state: FSMContext, session: AsyncSession,
         try:
             resolved = await marketing.resolve_channel(session, business_id=business.id,
                                                        text=proposal.channel, create=False)
-            channel_name = resolved.channel.name
+            channel_name = formatting.channel_name(resolved.channel.name)
         except NotFound:
             channel_name = None
     await DRAFT.save(state, EntryDraft(kind=proposal.kind.value, day=proposal.day.isoformat(),

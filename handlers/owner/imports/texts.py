@@ -9,6 +9,7 @@ from handlers import labels
 from handlers.errors import describe_invalid
 from handlers.owner.entry.texts import KIND_ICONS
 from handlers.ui import h
+from services import marketing
 from services.entry_parser import EntryKind, Proposal
 from services.errors import InvalidInput
 from services.imports import Field, ImportResult, Kind, LimitBlock, Preview, Record, RowError
@@ -106,7 +107,10 @@ def record_line(index: int, kind: Kind, r: Record, locale: str) -> str:
     if r.phone:
         parts.append(r.phone)
     if r.channel:
-        parts.append(h(r.channel))
+        # "insta" / "Телеграм" as the channel the row will land in, not as typed
+        kind_code = marketing.kind_for_alias(r.channel)
+        parts.append(f"{KIND_ICONS.get(kind_code, '')} {labels.channel_kind(kind_code)}"
+                     if kind_code else h(r.channel))
     if r.amount is not None:
         parts.append(f"<b>{money(r.amount, locale)}</b>")
     if r.clicks is not None:

@@ -2,6 +2,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.owner.nurture.callbacks import NurtureAction, NurtureCB
+from handlers.ui import home_button
 from services.salesbot.nurture import MAX_STEPS, SequenceView
 
 
@@ -19,6 +20,7 @@ def sequence_keyboard(view: SequenceView) -> InlineKeyboardMarkup:
     last.append(_button(_("⏸ Turn off"), NurtureAction.OFF) if view.enabled
                 else _button(_("▶️ Turn on"), NurtureAction.ON))
     rows.append(last)
+    rows.append([home_button()])  # the sequence screen had no way back
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -263,11 +263,13 @@ async def team_size_entered(callback: CallbackQuery, callback_data: OnboardingCB
 def first_steps_text() -> str:
     return "\n".join([
         _("🚀 <b>Your first three steps</b>"),
-        _("1. Describe your Dream Buyer — who exactly buys from you."),
-        _("2. Build an offer they can't refuse."),
-        _("3. Log this week's spend, leads and sales to see what works."),
+        # each step names the command that does it (the steps used to point nowhere)
+        _("1. Describe your Dream Buyer — who exactly buys from you.") + " /dreambuyer",
+        _("2. Build an offer they can't refuse.") + " /offer",
+        _("3. Log this week's spend, leads and sales to see what works.")
+        + " /spend · /lead · /order",
         "",
-        _("Start by filling in your marketing canvas: /canvas"),
+        _("Or start with the one-page marketing canvas: /canvas"),
     ])
 
 

@@ -146,13 +146,15 @@ async def _issue(message: Message, *, session: AsyncSession, user: User, busines
         session, user_id=business.owner_id, business_id=business.id, plan_code=draft.plan,
         cycle=draft.cycle, addons=draft.addons, coupon_code=coupon)
     await DRAFT.finish(state)
-    await message.answer(
-        texts.summary_text(invoice, plan_title=_title(invoice.plan_name, invoice.addons),
-                           cycle=cycle_label(invoice.cycle), locale=locale),
-        reply_markup=keyboards.pay_keyboard(
-            invoice_id=invoice.id, telegram=settings.telegram_provider_token is not None,
-            click_url=click_link(settings, app, invoice),
-            payme_url=payme_link(settings, app, invoice, locale)))
+    telegram = settings.telegram_provider_token is not None
+    click_url = click_link(settings, app, invoice)
+    payme_url = payme_link(settings, app, invoice, locale)
+    text = texts.summary_text(invoice, plan_title=_title(invoice.plan_name, invoice.addons),
+                              cycle=cycle_label(invoice.cycle), locale=locale)
+    if not (telegram or click_url or payme_url):  # no button to pay with: say what to do
+        text += "\n\n" + texts.no_payment_method_text()
+    await message.answer(text, reply_markup=keyboards.pay_keyboard(
+        invoice_id=invoice.id, telegram=telegram, click_url=click_url, payme_url=payme_url))
 
 
 def _return_url(app: Any) -> str | None:

@@ -108,7 +108,7 @@ def coupon_error(reason: str) -> str:
 
 def choose_text() -> str:
     return _("Which plan would you like? Enterprise is priced individually: write to us in "
-             "/help.")
+             "/support.")
 
 
 def cycle_text(plan_title: str) -> str:
@@ -117,6 +117,11 @@ def cycle_text(plan_title: str) -> str:
 
 def coupon_text() -> str:
     return _("Do you have a coupon code? Type it, or press “No coupon”.")
+
+
+def no_payment_method_text() -> str:
+    return _("Online payment is not switched on yet. Write to us in /support with the invoice "
+             "number and we will send you the payment details.")
 
 
 def summary_text(invoice: InvoiceView, *, plan_title: str, cycle: str, locale: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import money, number
+from bot.formatting import channel_name, money, month, number
 from handlers import labels
 from handlers.ui import h
 from services.diagnostics import Diagnosis, Horizon, Loss, Part
@@ -55,7 +55,7 @@ def item_text(item: dict[str, Any], locale: str) -> str:
         return _("Lead → customer conversion {target} (now {current})").format(
             target=_pct(item["target"], locale), current=_pct(item["current"], locale))
     if kind == "channel":
-        name = h(item.get("channel", ""))
+        name = h(channel_name(str(item.get("channel", ""))))
         if item.get("roas") is not None:
             return _("{channel} — ROAS {roas}").format(channel=name,
                                                       roas=number(item["roas"], locale))
@@ -80,14 +80,15 @@ def item_text(item: dict[str, Any], locale: str) -> str:
         return _("Build your first offer with the value equation in /offer.")
     if kind == "budget":
         return _("{channel}: {share} — {amount}").format(
-            channel=h(item.get("channel", "")), share=_pct(item["share"], locale),
+            channel=h(channel_name(str(item.get("channel", "")))),
+            share=_pct(item["share"], locale),
             amount=money(int(item["amount"]), locale))
     return h(str(item))
 
 
 def strategy_text(business_name: str, view: StrategyView, locale: str) -> str:
     lines = [_("🗓 <b>Strategy for {month}</b> — {business}").format(
-        month=view.month, business=h(business_name))]
+        month=month(view.month, locale), business=h(business_name))]
     for section in SECTIONS:
         items = view.plan.get(section) or []
         lines += ["", f"<b>{section_title(section)}</b>"]

@@ -219,7 +219,8 @@ async def test_support_ticket_round_trip(tg: Telegram, db: Database) -> None:
             AuditLog.action.startswith("admin.ticket."))))
         assert actions == {"admin.ticket.assign", "admin.ticket.priority",
                            "admin.ticket.reply", "admin.ticket.status"}
-    await user.send("/support")
+    desk = (await user.send("/support"))[-1]
+    assert desk.button_texts()[-1] == "🏠 Главное меню"  # a way back from the desk
     view = await user.press(2)  # the ticket
     assert "Payme выдаёт ошибку <500>" in view[-1].text
     assert "&lt;500&gt;" in view[-1].html

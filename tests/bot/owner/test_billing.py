@@ -159,3 +159,17 @@ async def test_scale_with_the_five_businesses_add_on(pay_tg: Telegram, db: Datab
     sub = await subscription(db, OWNER)
     assert (sub.plan.code, sub.business_addons) == ("scale", 1)
     assert "• Businesses: 1 of 15" in (await owner.send("/plan"))[-1].text
+
+
+async def test_without_a_payment_method_the_invoice_says_what_to_do(tg: Telegram,
+                                                                     db: Database) -> None:
+    async with db.sessionmaker() as s:
+        await make_owner(s, OWNER)
+    owner = tg.user(OWNER)
+    await owner.send("/plan")
+    await owner.press(1)
+    await owner.press("Starter")
+    await owner.press(1)  # monthly
+    summary = (await owner.press(1))[-1]  # no coupon
+    assert "To pay: 399,000 so'm" in summary.text
+    assert "/support" in summary.text and summary.button_texts() == ["🏠 Main menu"]

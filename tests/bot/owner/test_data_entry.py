@@ -244,3 +244,12 @@ async def test_form_fallbacks_and_keeping_an_entry(tg: Telegram, db: Database) -
     kept = await user.press("↩️ No, keep it")
     assert user.history[-1].text.endswith("✓ Kept") and not kept[-1].button_texts()
     assert "100,000 so'm" in (await user.send("/spend"))[-1].text
+
+
+async def test_half_read_data_gets_examples_not_a_shrug(tg: Telegram, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        await make_owner(s, 7199)
+    user = tg.user(7199)
+    hint = (await user.send("got a lead from telegram today"))[-1]
+    assert "I could not read all of it" in hint.text and "/lead" in hint.text
+    assert "I didn't get that" in (await user.send("good morning"))[-1].text

@@ -58,7 +58,7 @@ async def test_csv_preview_remap_import(tg: Telegram, db: Database) -> None:
     assert "• Where → Channel" in remapped.text
     assert "Rows: 3 · ready: 2 · with errors: 1" in remapped.text
     assert "Row 4, “Where”: unknown channel “myspace”" in remapped.text
-    assert "1. Nov 1, 2026 · insta · 500,000 so'm · 120 clicks" in remapped.text
+    assert "1. Nov 1, 2026 · 📸 Instagram · 500,000 so'm · 120 clicks" in remapped.text
     assert "New channels will be added:" in remapped.text
     async with db.sessionmaker() as s:  # the preview wrote nothing
         assert await s.scalar(select(func.count()).select_from(SpendEntry)) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,6 +148,7 @@ async def test_strategy_from_the_rules_saved_edited_and_checked(tg: Telegram, db
     shown = (await user.send("/strategy"))[-1]
     text = shown.text
     assert "Strategy for" in text and "Test Biz" in text
+    assert not re.search(r"Strategy for \d{4}-\d{2}", text)  # the month in words
     assert "Revenue 6,600,000 so'm (last 30 days: 6,000,000 so'm)" in text
     assert "Instagram — ROAS 4" in text and "Our channel — ROAS 2" in text
     assert "Instagram: 67% — 1,340,000 so'm" in text and "Our channel: 33%" in text

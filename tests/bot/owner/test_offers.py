@@ -48,7 +48,7 @@ async def test_create_an_offer_step_by_step(tg: Telegram, db: Database) -> None:
     assert "Step 3 of 4" in (await user.send("4-week barista course"))[-1].text
     assert "Step 4 of 4" in (await user.send("a job in a top café"))[-1].text
     assert "Please type a whole number" in (await user.send("cheap"))[-1].text
-    assert "between 1000 and" in (await user.send("500"))[-1].text
+    assert "between 1,000 and" in (await user.send("500"))[-1].text
     done = await user.send("1.2 mln")
     assert done[0].text.startswith("✅ Offer created: Barista <Pro>.")
     card = done[-1]
@@ -345,7 +345,7 @@ async def test_edit_name_product_outcome_and_price_from_the_card(tg: Telegram,
     assert saved[0].text == "✅ Dream outcome saved."
     await user.press("✏️ Edit")
     assert "Now: 1,000,000 so'm" in (await user.press("💰 Price"))[-1].text
-    assert "between 1000 and" in (await user.send("500"))[-1].text
+    assert "between 1,000 and" in (await user.send("500"))[-1].text
     assert (await user.send("1.5 mln"))[0].text == "✅ Price set: 1,500,000 so'm."
     [offer] = await _offers(db, business.id)
     assert (offer.name, offer.core_product, offer.dream_outcome, offer.price) == (

@@ -30,6 +30,7 @@ async def test_full_onboarding_starts_trial_and_shows_menu(tg: Telegram, db: Dat
     assert "Chilonzor Coffee is ready" in texts
     assert "trial runs until" in texts
     assert "Your first three steps" in texts
+    assert "/dreambuyer" in texts and "/offer" in texts
     assert "main menu" in done[-1].text
     assert "🏢 Business profile" in done[-1].button_texts()
     async with db.sessionmaker() as s:

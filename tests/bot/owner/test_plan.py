@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from bot.formatting import day
 from services import dream_buyer, marketing, plans, profile
+from services.competitors import service as competitors
 from services.db.base import utcnow
 from services.db.models import Subscription, User
 from services.teams import Role
@@ -38,7 +39,7 @@ async def test_plan_shows_trial_limits_and_the_comparison(tg: Telegram, db: Data
     assert "• Businesses: 1 of 2" in text
     assert "• Team members per business: 1 of 3" in text
     for line in ("• Marketing channels: 0 of 3", "• Dream Buyer avatars: 0 of 2",
-                 "• Competitors: 3",  # not tracked yet: the limit alone
+                 "• Competitors: 0 of 3",
                  "• Leads per month: 0 of 500", "• Chatbots: 0 of 1",
                  "• Chatbot messages per month: 0 of 1,000", "• Data retention, days: 90",
                  "• API calls per day: 0 of 500", "• AI requests per hour: 0 of 20"):
@@ -65,6 +66,7 @@ async def test_usage_is_shown_against_every_counted_limit(tg: Telegram, db: Data
         await marketing.create_channel(s, business_id=business_id, kind="instagram")
         await marketing.create_channel(s, business_id=business_id, kind="telegram")
         await dream_buyer.create_avatar(s, business_id=business_id, name="Dilnoza")
+        await competitors.create_competitor(s, business_id=business_id, name="Coffee Point")
         for resource, amount in ((plans.Resource.LEADS_PER_MONTH, 450),
                                  (plans.Resource.CHATBOT_MESSAGES_PER_MONTH, 120),
                                  (plans.Resource.API_CALLS_PER_DAY, 7),
@@ -75,7 +77,7 @@ async def test_usage_is_shown_against_every_counted_limit(tg: Telegram, db: Data
     for line in ("• Marketing channels: 2 of 3", "• Dream Buyer avatars: 1 of 2",
                  "• Leads per month: 450 of 500 🔴 90%",
                  "• Chatbot messages per month: 120 of 1,000", "• API calls per day: 7 of 500",
-                 "• AI requests per hour: 3 of 20"):
+                 "• AI requests per hour: 3 of 20", "• Competitors: 1 of 3"):
         assert line in text, line
 
 

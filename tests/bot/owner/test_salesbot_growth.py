@@ -33,7 +33,7 @@ async def test_owner_edits_the_nurture_sequence(tg: Telegram, db: Database) -> N
     assert ("Day 1 (default text) — Hi! Did you get a chance to look at “our free guide”?"
             in screen.text)
     assert screen.button_texts() == ["✏️ Day 1", "✏️ Day 3", "✏️ Day 7", "➕ Add a step",
-                                     "⏸ Turn off"]
+                                     "⏸ Turn off", "🏠 Main menu"]
 
     [step] = await user.press("✏️ Day 3", message=screen)
     assert step.edited and step.text.startswith("📅 Day 3\nDefault text")
@@ -108,7 +108,7 @@ async def test_chatstats_image_exports_and_a_conversation(tg: Telegram, db: Data
     assert "Начато диалогов: 2 (активных: 2)" in photo.text
     assert "Доля ответов: 50" in photo.text and "Конверсия в заказы: 50" in photo.text
     assert "Сообщений за месяц: 0 из 1" in photo.text
-    assert photo.button_texts() == ["⬇️ CSV", "⬇️ Excel"]
+    assert photo.button_texts() == ["⬇️ CSV", "⬇️ Excel", "🏠 Главное меню"]
     assert all("Считаю" not in m.text for m in user.history)  # the status was replaced
     [one_bot] = [m for m in await user.send("/chatstats @Shop_Bot 30") if m.photo is not None]
     assert "Shop · @shop_bot" in one_bot.text and "Начато диалогов: 2" in one_bot.text
