@@ -61,7 +61,7 @@ router = Router(name="sales")
 
 Compose = Callable[..., Awaitable[SalesAnswer]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-MAX_PRODUCTS = 8
+MAX_PRODUCTS = answers.LIST_LIMIT
 
 
 def _compose(app: App) -> Compose:
@@ -131,7 +131,14 @@ def _no_answer_text() -> str:
 def render_answer(answer: SalesAnswer, locale: str) -> str:
     """The answer text (escaped) with product cards; prices only as the knowledge base has
     them."""
-    parts = [escape(answer.text)] if answer.text else []
+    text = answer.text
+    if answer.products:  # the cards below list them: not twice (the text lists them too)
+        names = tuple(f"• {product.name}" for product in answer.products)
+        blurbs = {answers.clip(product.description, answers.DESCRIPTION_LIMIT)
+                  for product in answer.products if product.description}
+        text = "\n".join(line for line in text.splitlines()
+                         if not line.startswith(names) and line not in blurbs)
+    parts = [escape(text)] if text else []
     cards = []
     for product in answer.products[:MAX_PRODUCTS]:
         line = f"• <b>{escape(product.name)}</b>"
