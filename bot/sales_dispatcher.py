@@ -18,6 +18,7 @@ from bot.app import App, make_dedup, run_sync_filters_inline, sales_handlers
 from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware
 from services.db.models import Business, SalesConversation
 from services.salesbot import conversations
+from services.salesbot.language import detect_language
 from services.users import LANGUAGES, guess_language
 
 if TYPE_CHECKING:
@@ -86,6 +87,11 @@ class SalesLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         sales: SalesContext | None = data.get("sales")
         language = sales.conversation.language if sales is not None else None
+        text = getattr(getattr(event, "message", None), "text", None)
+        written = detect_language(text) if text and sales is not None else None
+        if written is not None and written != language:  # reply in what the customer writes
+            assert sales is not None
+            sales.conversation.language = language = written
         locale = language if language in LANGUAGES else guess_language(
             getattr(data.get("event_from_user"), "language_code", None))
         data["locale"] = locale

@@ -10,6 +10,7 @@ else → the answer sources, then "let me connect you").
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from html import escape
@@ -55,6 +56,7 @@ from services.errors import DomainError, LimitExceeded
 from services.salesbot import answers, conversations, nurture
 from services.salesbot.answers import SalesAnswer
 from services.salesbot.intents import Intent, detect_intent
+from services.validation import parse_phone
 
 log = logging.getLogger(__name__)
 router = Router(name="sales")
@@ -326,12 +328,30 @@ async def on_contact(message: Message, session: AsyncSession, app: App, sales: S
                      state: FSMContext, locale: str) -> None:
     """The customer shared a phone: the lead is created or updated (source chatbot)."""
     assert message.contact is not None
-    conversation = sales.conversation
-    await conversations.record(session, conversation, author="customer",
-                               text=message.contact.phone_number)
+    await _take_phone(message, session, app, sales, state, locale,
+                      phone=message.contact.phone_number)
+
+
+_TYPED_PHONE = re.compile(r"^\+?[\d\s()\-.]{9,20}$")
+
+
+def typed_phone(text: str) -> str | None:
+    """A message that is only a phone number (customers often type it instead of pressing
+    the share button), normalised; None otherwise."""
+    if not _TYPED_PHONE.match(text):
+        return None
     try:
-        await conversations.capture_lead(session, conversation,
-                                         phone=message.contact.phone_number)
+        return parse_phone(text)
+    except DomainError:
+        return None
+
+
+async def _take_phone(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                      state: FSMContext, locale: str, *, phone: str) -> None:
+    conversation = sales.conversation
+    await conversations.record(session, conversation, author="customer", text=phone)
+    try:
+        await conversations.capture_lead(session, conversation, phone=phone)
     except LimitExceeded:
         log.warning("business %s: leads limit reached; chatbot lead not saved",
                     sales.business.id)
@@ -349,8 +369,7 @@ async def on_contact(message: Message, session: AsyncSession, app: App, sales: S
             return
     if conversation.handoff != conversations.Handoff.NONE.value:
         await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
-                                     conversation=conversation,
-                                     text=message.contact.phone_number)
+                                     conversation=conversation, text=phone)
     await _say(message, session, conversation, _(
         "📱 Thank you! We've saved your number and will contact you if needed."),
         source="template", markup=keyboards.no_keyboard())
@@ -429,6 +448,10 @@ async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGatew
                   sales: SalesContext, state: FSMContext, locale: str) -> None:
     """Any text: the conversation engine (see the module docstring)."""
     text = (message.text or "").strip()
+    phone = typed_phone(text)
+    if phone is not None:  # the number typed instead of shared: the same as sharing it
+        await _take_phone(message, session, app, sales, state, locale, phone=phone)
+        return
     conversation = sales.conversation
     allowed = await _count(session, app, sales)
     result = detect_intent(text)

@@ -3,13 +3,25 @@ no database)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from bot.config import Settings
 from bot.i18n import make_i18n
-from handlers.sales.steps import render_answer
+from handlers.sales.steps import render_answer, typed_phone
+from services.db.models import Order, SalesConversation
 from services.salesbot.answers import ProductCard, SalesAnswer
+from services.salesbot.language import detect_language
+from services.salesbot.texts import translate as t
+from tests.bot.sales.harness import running_platform
+from tests.conftest import Database
+from tests.factories import make_owner
+
+TOKEN = "5550031:AAH-chilonzor-coffee-token-qa"
 
 
 @pytest.fixture()
@@ -35,3 +47,57 @@ def test_a_product_answer_lists_each_product_once() -> None:
     # an answer without cards keeps its text as it is
     plain = SalesAnswer("We deliver in Tashkent.\n• within 2 hours", "kb")
     assert render_answer(plain, "en") == "We deliver in Tashkent.\n• within 2 hours"
+
+
+def test_the_written_language_is_recognised_only_when_clear() -> None:
+    assert detect_language("Салом! Нархлар қанча?") == "uz_Cyrl"
+    assert detect_language("салом, нархи канча?") == "uz_Cyrl"  # a Russian keyboard
+    assert detect_language("Хочу заказать два латте") == "ru"
+    assert detect_language("skolko stoit dostavka?") == "ru"
+    assert detect_language("latte narxi qancha?") == "uz"
+    assert detect_language("Do you deliver to Chilonzor?") == "en"
+    for unclear in ("ok", "Latte", "👍👍", "Assalomu alaykum!", "+998 90 123 45 67", ""):
+        assert detect_language(unclear) is None, unclear
+
+
+def test_the_written_language_on_the_labelled_messages() -> None:
+    """The intents set carries each message's language: a wrong switch is rare (undecided
+    messages keep the conversation's language)."""
+    rows = [json.loads(line) for line in
+            (Path(__file__).parents[2] / "data" / "intents.jsonl").read_text().splitlines()]
+    guesses = [(row["lang"], detect_language(row["text"])) for row in rows]
+    wrong = sum(1 for lang, guess in guesses if guess is not None and guess != lang)
+    right = sum(1 for lang, guess in guesses if guess == lang)
+    assert wrong <= len(rows) // 100 and right >= len(rows) * 7 // 10
+
+
+def test_a_typed_phone_counts_as_a_shared_one() -> None:
+    assert typed_phone("90 123 45 67") == "+998901234567"
+    assert typed_phone("+998 (90) 123-45-67") == "+998901234567"
+    for other in ("2 latte", "12345", "+1 202 555 0143", "my number is 901234567"):
+        assert typed_phone(other) is None, other
+
+
+async def test_replies_follow_the_written_language_and_a_typed_phone_places_the_order(
+        settings: Settings, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8501, name="Chilonzor Coffee")
+    async with running_platform(settings) as p:
+        await p.connect(business.id, 8501, TOKEN, "chilonzor_coffee_bot")
+        # Telegram in English, the customer writes Uzbek in Cyrillic, then Russian
+        customer = p.customer(TOKEN, 9501, first_name="Aziza", language_code="en")
+        prices = (await customer.send("Салом! Нархлар қанча?"))[-1]
+        assert "28\u00a0000 сўм" in prices.text
+        assert prices.button_texts() == [t("🛒 Order", "uz_Cyrl"), t("👤 Operator", "uz_Cyrl")]
+        asked = (await customer.send("Хочу заказать латте"))[-1]
+        assert asked.text == t("🛒 What would you like to order?", "ru")
+        picked = (await customer.press(asked.button_texts()[0]))[-1]
+        assert "28\u00a0000 сум" in picked.text
+        # the number typed instead of pressing the share button
+        placed = (await customer.send("90 123 45 67"))[-1]
+        assert placed.text.startswith("✅ Заказ №") and "+998901234567" in placed.text
+        async with db.sessionmaker() as s:
+            order = (await s.scalars(select(Order))).one()
+            assert (order.business_id, order.total) == (business.id, 28_000)
+            conversation = (await s.scalars(select(SalesConversation))).one()
+            assert conversation.language == "ru"
