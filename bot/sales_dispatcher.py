@@ -6,11 +6,13 @@ that resolves the business and the customer's conversation from the bot that got
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.types import ErrorEvent, TelegramObject
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18nMiddleware
 
@@ -98,6 +100,23 @@ class SalesLocaleMiddleware(I18nMiddleware):
         return locale
 
 
+def _flood_notice(app: App) -> Callable[[Update, dict[str, Any]], Awaitable[None]]:
+    """A customer over the flood limit is told to slow down (once per window), not met with
+    silence."""
+    async def on_flood(update: Update, data: dict[str, Any]) -> None:
+        user = data.get("event_from_user")
+        if user is None or update.message is None or update.message.chat.type != "private":
+            return
+        language = (detect_language(update.message.text or "")
+                    or guess_language(user.language_code))  # before the conversation loads
+        with app.i18n.context(), app.i18n.use_locale(language):
+            text = app.i18n.gettext("🐢 Too many messages at once. Please wait a few seconds.")
+        with suppress(TelegramAPIError):
+            await data["bot"].send_message(update.message.chat.id, text)
+
+    return on_flood
+
+
 async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     """The dispatcher every business bot feeds."""
     router, error_handler = sales_handlers()
@@ -110,7 +129,8 @@ async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     settings = app.settings
     dp.update.outer_middleware(await make_dedup(app))
     dp.update.outer_middleware(ThrottlingMiddleware(rate=settings.flood_rate,
-                                                    window=settings.flood_window_seconds))
+                                                    window=settings.flood_window_seconds,
+                                                    on_flood=_flood_notice(app)))
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(SalesContextMiddleware(runtime))

@@ -346,6 +346,18 @@ def typed_phone(text: str) -> str | None:
         return None
 
 
+_CANCEL = frozenset({"bekor", "bekor qilish", "bekor qiling", "bekor qilaman", "kerak emas",
+                     "kerakmas", "otmena", "отмена", "отменить", "отмените", "не надо",
+                     "бекор", "бекор қилиш", "керак эмас", "cancel", "stop", "nevermind"})
+_ORDER_STATES = frozenset({OrderSG.picking.state, OrderSG.contact.state})
+
+
+def is_cancel(text: str) -> bool:
+    """"Cancel" in any of our languages, as the whole message (emoji and punctuation aside)."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split()
+    return 0 < len(words) <= 3 and " ".join(words) in _CANCEL
+
+
 async def _take_phone(message: Message, session: AsyncSession, app: App, sales: SalesContext,
                       state: FSMContext, locale: str, *, phone: str) -> None:
     conversation = sales.conversation
@@ -451,6 +463,13 @@ async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGatew
     phone = typed_phone(text)
     if phone is not None:  # the number typed instead of shared: the same as sharing it
         await _take_phone(message, session, app, sales, state, locale, phone=phone)
+        return
+    if is_cancel(text) and await state.get_state() in _ORDER_STATES:
+        await state.clear()
+        await conversations.record(session, sales.conversation, author="customer", text=text)
+        await _say(message, session, sales.conversation, _(
+            "Okay, the order is cancelled. Anything else? Choose below or write your "
+            "question."), source="template", markup=keyboards.menu_keyboard())
         return
     conversation = sales.conversation
     allowed = await _count(session, app, sales)

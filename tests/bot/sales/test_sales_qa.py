@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.i18n import make_i18n
-from handlers.sales.steps import render_answer, typed_phone
+from handlers.sales.steps import is_cancel, render_answer, typed_phone
 from services.db.models import Order, SalesConversation
 from services.salesbot.answers import ProductCard, SalesAnswer
 from services.salesbot.language import detect_language
@@ -71,6 +71,13 @@ def test_the_written_language_on_the_labelled_messages() -> None:
     assert wrong <= len(rows) // 100 and right >= len(rows) * 7 // 10
 
 
+def test_cancel_words() -> None:
+    for cancel in ("bekor", "Bekor qilish", "Отмена!", "отменить", "бекор", "cancel ❌"):
+        assert is_cancel(cancel), cancel
+    for other in ("buyurtmani bekor qilmoqchiman emas, latte olaman", "latte", ""):
+        assert not is_cancel(other), other
+
+
 def test_a_typed_phone_counts_as_a_shared_one() -> None:
     assert typed_phone("90 123 45 67") == "+998901234567"
     assert typed_phone("+998 (90) 123-45-67") == "+998901234567"
@@ -82,6 +89,8 @@ async def test_replies_follow_the_written_language_and_a_typed_phone_places_the_
         settings: Settings, db: Database) -> None:
     async with db.sessionmaker() as s:
         business = await make_owner(s, 8501, name="Chilonzor Coffee")
+    # six updates a customer in this test's window, then the flood notice
+    settings = settings.model_copy(update={"flood_rate": 6, "flood_window_seconds": 600.0})
     async with running_platform(settings) as p:
         await p.connect(business.id, 8501, TOKEN, "chilonzor_coffee_bot")
         # Telegram in English, the customer writes Uzbek in Cyrillic, then Russian
@@ -96,6 +105,16 @@ async def test_replies_follow_the_written_language_and_a_typed_phone_places_the_
         # the number typed instead of pressing the share button
         placed = (await customer.send("90 123 45 67"))[-1]
         assert placed.text.startswith("✅ Заказ №") and "+998901234567" in placed.text
+        # changing one's mind half-way through an order
+        again = (await customer.send("Хочу заказать латте"))[-1]
+        assert again.text == t("🛒 What would you like to order?", "ru")
+        cancelled = (await customer.send("Отмена!"))[-1]
+        assert cancelled.text.startswith("Хорошо, заказ отменён")
+        assert t("🛒 Order", "ru") in cancelled.button_texts()
+        # the seventh message in the window: told to slow down, not silence
+        slow = await customer.send("а доставка?")
+        assert [m.text for m in slow] == [t(
+            "🐢 Too many messages at once. Please wait a few seconds.", "ru")]
         async with db.sessionmaker() as s:
             order = (await s.scalars(select(Order))).one()
             assert (order.business_id, order.total) == (business.id, 28_000)
