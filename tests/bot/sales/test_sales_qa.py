@@ -17,9 +17,10 @@ from services.db.models import Order, SalesConversation
 from services.salesbot.answers import ProductCard, SalesAnswer
 from services.salesbot.language import detect_language
 from services.salesbot.texts import translate as t
+from services.teams import Role
 from tests.bot.sales.harness import running_platform
 from tests.conftest import Database
-from tests.factories import make_owner
+from tests.factories import add_member, make_owner
 
 TOKEN = "5550031:AAH-chilonzor-coffee-token-qa"
 
@@ -120,3 +121,24 @@ async def test_replies_follow_the_written_language_and_a_typed_phone_places_the_
             assert (order.business_id, order.total) == (business.id, 28_000)
             conversation = (await s.scalars(select(SalesConversation))).one()
             assert conversation.language == "ru"
+
+
+async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
+                                                            db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8701, name="Chilonzor Coffee")
+        await add_member(s, business.id, 8702, Role.MANAGER)
+    async with running_platform(settings) as p:
+        await p.connect(business.id, 8701, TOKEN, "chilonzor_coffee_bot")
+        first, second = p.owner(8701, first_name="Dilnoza"), p.owner(8702)
+        await second.send("/start")  # a team member has a chat with the owner bot
+        await p.customer(TOKEN, 9701, first_name="Aziza").send("operator please")
+        await p.flush_outbox()
+        first_card, second_card = first.last_message, second.last_message
+        assert first_card.button_texts() == second_card.button_texts() == ["✍️ Reply",
+                                                                           "✅ Close"]
+        prompt = (await first.press("✍️ Reply", message=first_card))[-1]
+        assert prompt.text.startswith("✍️ Write your reply to Aziza")
+        await first.send("Salom, I'm here")
+        taken = (await second.press("✍️ Reply", message=second_card))[-1]
+        assert taken.text.startswith("⚠️ Dilnoza is already answering this customer")
