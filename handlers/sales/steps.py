@@ -358,6 +358,21 @@ def is_cancel(text: str) -> bool:
     return 0 < len(words) <= 3 and " ".join(words) in _CANCEL
 
 
+_COURTESY = frozenset({  # not "ha" / "ok": after "shall I connect you?" they mean yes
+    "rahmat", "raxmat", "rahmat sizga", "katta rahmat", "tushunarli", "zor", "рахмат",
+    "раҳмат", "тушунарли", "спасибо", "спс", "благодарю", "спасибо большое", "понятно",
+    "ясно", "thanks", "thank you", "thx", "got it", "great", "cool"})
+
+
+def is_courtesy(text: str) -> bool:
+    """Thanks, "ok", or emoji only: a polite reply, not "I don't have an answer"."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().translate(
+        str.maketrans("", "", "'‘’ʻʼ`"))).split()
+    if not words:  # emoji or punctuation only; a lone "?" is a question, though
+        return bool(text) and "?" not in text
+    return len(words) <= 3 and " ".join(words) in _COURTESY
+
+
 async def _take_phone(message: Message, session: AsyncSession, app: App, sales: SalesContext,
                       state: FSMContext, locale: str, *, phone: str) -> None:
     conversation = sales.conversation
@@ -498,6 +513,10 @@ async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGatew
         await _welcome(message, session, sales)
     elif intent == Intent.ORDER:
         await _start_order(message, session, app, ai, sales, state, text=text, locale=locale)
+    elif intent == Intent.UNKNOWN and is_courtesy(text):
+        await _say(message, session, conversation, _(
+            "😊 You're welcome! Write here any time if you need anything."),
+            source="template", markup=keyboards.menu_keyboard())
     else:
         await _answer(message, session, app, ai, sales, text=text, intent=intent,
                       locale=locale)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.i18n import make_i18n
-from handlers.sales.steps import is_cancel, render_answer, typed_phone
+from handlers.sales.steps import is_cancel, is_courtesy, render_answer, typed_phone
 from services.db.models import Order, SalesConversation
 from services.salesbot.answers import ProductCard, SalesAnswer
 from services.salesbot.language import detect_language
@@ -132,7 +132,11 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         await p.connect(business.id, 8701, TOKEN, "chilonzor_coffee_bot")
         first, second = p.owner(8701, first_name="Dilnoza"), p.owner(8702)
         await second.send("/start")  # a team member has a chat with the owner bot
-        await p.customer(TOKEN, 9701, first_name="Aziza").send("operator please")
+        customer = p.customer(TOKEN, 9701, first_name="Aziza")
+        thanks = (await customer.send("Rahmat!"))[-1]  # thanks: not "I have no answer"
+        assert thanks.text == t("😊 You're welcome! Write here any time if you need anything.",
+                                "uz")
+        await customer.send("operator please")
         await p.flush_outbox()
         first_card, second_card = first.last_message, second.last_message
         assert first_card.button_texts() == second_card.button_texts() == ["✍️ Reply",
@@ -142,3 +146,11 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         await first.send("Salom, I'm here")
         taken = (await second.press("✍️ Reply", message=second_card))[-1]
         assert taken.text.startswith("⚠️ Dilnoza is already answering this customer")
+
+
+def test_thanks_and_emoji_are_courtesy_not_questions() -> None:
+    for polite in ("Rahmat!", "katta rahmat 🙏", "Спасибо большое", "thank you :)", "👍",
+                   "😊😊", "раҳмат"):
+        assert is_courtesy(polite), polite
+    for other in ("?", "ha", "ok", "rahmat, narxi qancha?", "спасибо, а доставка есть?"):
+        assert not is_courtesy(other), other
