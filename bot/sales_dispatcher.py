@@ -89,7 +89,8 @@ class SalesLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         sales: SalesContext | None = data.get("sales")
         language = sales.conversation.language if sales is not None else None
-        text = getattr(getattr(event, "message", None), "text", None)
+        incoming = getattr(event, "message", None)
+        text = getattr(incoming, "text", None) or getattr(incoming, "caption", None)
         written = detect_language(text) if text and sales is not None else None
         if written is not None and written != language:  # reply in what the customer writes
             assert sales is not None

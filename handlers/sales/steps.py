@@ -474,7 +474,12 @@ async def _count(session: AsyncSession, app: App, sales: SalesContext) -> bool:
 async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGateway,
                   sales: SalesContext, state: FSMContext, locale: str) -> None:
     """Any text: the conversation engine (see the module docstring)."""
-    text = (message.text or "").strip()
+    await _converse(message, session, app, ai, sales, state, locale,
+                    text=(message.text or "").strip())
+
+
+async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                    sales: SalesContext, state: FSMContext, locale: str, *, text: str) -> None:
     phone = typed_phone(text)
     if phone is not None:  # the number typed instead of shared: the same as sharing it
         await _take_phone(message, session, app, sales, state, locale, phone=phone)
@@ -523,11 +528,18 @@ async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGatew
 
 
 @router.message()
-async def on_other(message: Message, session: AsyncSession, app: App,
-                   sales: SalesContext) -> None:
-    """Photos, stickers, voice: relayed during a hand-off, else a pointer to text."""
+async def on_other(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                   sales: SalesContext, state: FSMContext, locale: str) -> None:
+    """Photos, stickers, voice: relayed during a hand-off, else a pointer to text; a photo's
+    caption ("narxi qancha?") is answered like a text."""
     conversation = sales.conversation
+    caption = (message.caption or "").strip()
+    if caption and conversation.handoff == conversations.Handoff.NONE.value:
+        await _converse(message, session, app, ai, sales, state, locale, text=caption)
+        return
     label = _("[a {kind} message]").format(kind=message.content_type)
+    if caption:
+        label += " " + caption
     await conversations.record(session, conversation, author="customer", text=label)
     if conversation.handoff != conversations.Handoff.NONE.value:
         await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),

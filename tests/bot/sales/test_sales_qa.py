@@ -133,6 +133,9 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         first, second = p.owner(8701, first_name="Dilnoza"), p.owner(8702)
         await second.send("/start")  # a team member has a chat with the owner bot
         customer = p.customer(TOKEN, 9701, first_name="Aziza")
+        # a photo of the product with the question in its caption
+        asked = (await customer.send_photo(b"\x89PNG latte", caption="shu narxi qancha?"))[-1]
+        assert "Latte 0.4" in asked.text and "so'm" in asked.text
         thanks = (await customer.send("Rahmat!"))[-1]  # thanks: not "I have no answer"
         assert thanks.text == t("😊 You're welcome! Write here any time if you need anything.",
                                 "uz")
@@ -144,6 +147,9 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         prompt = (await first.press("✍️ Reply", message=first_card))[-1]
         assert prompt.text.startswith("✍️ Write your reply to Aziza")
         await first.send("Salom, I'm here")
+        await customer.send_photo(b"\x89PNG broken cup", caption="mana bu")
+        await p.flush_outbox()
+        assert "mana bu" in first.last_message.text  # the caption reaches the operator
         taken = (await second.press("✍️ Reply", message=second_card))[-1]
         assert taken.text.startswith("⚠️ Dilnoza is already answering this customer")
 
