@@ -364,6 +364,27 @@ _COURTESY = frozenset({  # not "ha" / "ok": after "shall I connect you?" they me
     "ясно", "thanks", "thank you", "thx", "got it", "great", "cool"})
 
 
+_YES = frozenset({
+    "ha", "xa", "ha iltimos", "ha kerak", "ha bogla", "xop", "mayli", "ҳа", "ха", "хоп",
+    "майли", "да", "давай", "давайте", "да пожалуйста", "да давайте", "хорошо", "ок", "ok",
+    "okay", "yes", "yes please", "sure", "yep", "ага"})
+
+
+def is_yes(text: str) -> bool:
+    """"Yes" in any of our languages, as the whole message."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().translate(
+        str.maketrans("", "", "'‘’ʻʼ`"))).split()
+    return 0 < len(words) <= 3 and " ".join(words) in _YES
+
+
+async def _offered_person(session: AsyncSession, conversation: SalesConversation) -> bool:
+    """Whether the bot's last message asked "Shall I connect you with a person?"."""
+    said = [text for author, text in await conversations.history(session, conversation,
+                                                                   limit=3)
+            if author == "bot"]
+    return bool(said) and said[-1] == _no_answer_text()
+
+
 def is_courtesy(text: str) -> bool:
     """Thanks, "ok", or emoji only: a polite reply, not "I don't have an answer"."""
     words = re.sub(r"[^\w\s]", " ", text.lower().translate(
@@ -518,6 +539,9 @@ async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGat
         await _welcome(message, session, sales)
     elif intent == Intent.ORDER:
         await _start_order(message, session, app, ai, sales, state, text=text, locale=locale)
+    elif intent == Intent.UNKNOWN and is_yes(text) and await _offered_person(session,
+                                                                               conversation):
+        await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
     elif intent == Intent.UNKNOWN and is_courtesy(text):
         await _say(message, session, conversation, _(
             "😊 You're welcome! Write here any time if you need anything."),

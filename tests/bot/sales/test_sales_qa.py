@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.i18n import make_i18n
-from handlers.sales.steps import is_cancel, is_courtesy, render_answer, typed_phone
+from handlers.sales.steps import (
+    is_cancel,
+    is_courtesy,
+    is_yes,
+    render_answer,
+    typed_phone,
+)
 from services.db.models import Order, SalesConversation
 from services.salesbot.answers import ProductCard, SalesAnswer
 from services.salesbot.language import detect_language
@@ -139,7 +145,11 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         thanks = (await customer.send("Rahmat!"))[-1]  # thanks: not "I have no answer"
         assert thanks.text == t("😊 You're welcome! Write here any time if you need anything.",
                                 "uz")
-        await customer.send("operator please")
+        # "ha" after "Shall I connect you with a person?" is a yes
+        offer = (await customer.send("kafolat muddati qanday?"))[-1]
+        assert offer.text == t("I don't have an answer to that yet. Shall I connect you with "
+                               "a person? You can also look at the menu.", "uz")
+        assert (await customer.send("ha"))[-1].text.startswith("🙋")
         await p.flush_outbox()
         first_card, second_card = first.last_message, second.last_message
         assert first_card.button_texts() == second_card.button_texts() == ["✍️ Reply",
@@ -160,3 +170,6 @@ def test_thanks_and_emoji_are_courtesy_not_questions() -> None:
         assert is_courtesy(polite), polite
     for other in ("?", "ha", "ok", "rahmat, narxi qancha?", "спасибо, а доставка есть?"):
         assert not is_courtesy(other), other
+    for yes in ("Ha", "xo'p", "Да, пожалуйста", "yes please!", "ҳа"):
+        assert is_yes(yes), yes
+    assert not is_yes("ha, lekin narxi qancha?")
