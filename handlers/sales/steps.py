@@ -551,6 +551,18 @@ async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGat
                       locale=locale)
 
 
+def _message_kind(content_type: str) -> str:
+    """The kind of a non-text message in the customer's language (for the transcript and
+    the operators), Telegram's own name for the rare ones."""
+    kinds = {
+        "photo": _("message kind: photo"), "voice": _("message kind: voice"),
+        "video": _("message kind: video"), "sticker": _("message kind: sticker"),
+        "document": _("message kind: file"), "video_note": _("message kind: video note"),
+        "audio": _("message kind: audio"), "location": _("message kind: location"),
+    }
+    return kinds.get(content_type, content_type)
+
+
 @router.message()
 async def on_other(message: Message, session: AsyncSession, app: App, ai: AIGateway,
                    sales: SalesContext, state: FSMContext, locale: str) -> None:
@@ -561,7 +573,7 @@ async def on_other(message: Message, session: AsyncSession, app: App, ai: AIGate
     if caption and conversation.handoff == conversations.Handoff.NONE.value:
         await _converse(message, session, app, ai, sales, state, locale, text=caption)
         return
-    label = _("[a {kind} message]").format(kind=message.content_type)
+    label = _("[a {kind} message]").format(kind=_message_kind(message.content_type))
     if caption:
         label += " " + caption
     await conversations.record(session, conversation, author="customer", text=label)

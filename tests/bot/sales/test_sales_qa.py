@@ -159,7 +159,8 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         await first.send("Salom, I'm here")
         await customer.send_photo(b"\x89PNG broken cup", caption="mana bu")
         await p.flush_outbox()
-        assert "mana bu" in first.last_message.text  # the caption reaches the operator
+        # the caption reaches the operator, the kind in the customer's language
+        assert "[rasm xabar] mana bu" in first.last_message.text
         taken = (await second.press("✍️ Reply", message=second_card))[-1]
         assert taken.text.startswith("⚠️ Dilnoza is already answering this customer")
 
