@@ -110,6 +110,10 @@ async def _hand_off(message: Message, session: AsyncSession, app: App, sales: Sa
     await message.answer(reply, reply_markup=keyboards.no_keyboard())
 
 
+def _person_has_it() -> str:
+    return _("A person from our team has your conversation — just write here.")
+
+
 def _human_reply() -> str:
     return _("🙋 I'm connecting you with a person. Please write your question here — an "
              "operator will answer in this chat.")
@@ -303,6 +307,11 @@ async def cmd_start(message: Message, session: AsyncSession, sales: SalesContext
     conversation = sales.conversation
     conversation.stopped_at = None
     await conversations.record(session, conversation, author="customer", text="/start")
+    if conversation.handoff != conversations.Handoff.NONE.value:
+        # the bot stays silent until the operator closes it: say so, not "choose below"
+        await _say(message, session, conversation, _person_has_it(), source="template",
+                   markup=keyboards.no_keyboard())
+        return
     await _welcome(message, session, sales)
 
 
@@ -437,8 +446,7 @@ async def on_button(callback: CallbackQuery, callback_data: SalesCB, session: As
     conversation = sales.conversation
     action = callback_data.action
     if conversation.handoff != conversations.Handoff.NONE.value and action != SalesAction.PICK:
-        await message.answer(_("A person from our team has your conversation — just write "
-                               "here."))
+        await message.answer(_person_has_it())
         return
     if action == SalesAction.OPERATOR:
         await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())

@@ -150,6 +150,9 @@ async def test_a_second_operator_on_the_same_card_is_warned(settings: Settings,
         assert offer.text == t("I don't have an answer to that yet. Shall I connect you with "
                                "a person? You can also look at the menu.", "uz")
         assert (await customer.send("ha"))[-1].text.startswith("🙋")
+        # /start while a person has it: no menu promising the bot's help
+        assert (await customer.send("/start"))[-1].text == t(
+            "A person from our team has your conversation — just write here.", "uz")
         await p.flush_outbox()
         first_card, second_card = first.last_message, second.last_message
         assert first_card.button_texts() == second_card.button_texts() == ["✍️ Reply",
