@@ -6,11 +6,13 @@ that resolves the business and the customer's conversation from the bot that got
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.types import ErrorEvent, TelegramObject
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18nMiddleware
 
@@ -18,6 +20,7 @@ from bot.app import App, make_dedup, run_sync_filters_inline, sales_handlers
 from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware
 from services.db.models import Business, SalesConversation
 from services.salesbot import conversations
+from services.salesbot.language import detect_language
 from services.users import LANGUAGES, guess_language
 
 if TYPE_CHECKING:
@@ -86,10 +89,33 @@ class SalesLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         sales: SalesContext | None = data.get("sales")
         language = sales.conversation.language if sales is not None else None
+        incoming = getattr(event, "message", None)
+        text = getattr(incoming, "text", None) or getattr(incoming, "caption", None)
+        written = detect_language(text) if text and sales is not None else None
+        if written is not None and written != language:  # reply in what the customer writes
+            assert sales is not None
+            sales.conversation.language = language = written
         locale = language if language in LANGUAGES else guess_language(
             getattr(data.get("event_from_user"), "language_code", None))
         data["locale"] = locale
         return locale
+
+
+def _flood_notice(app: App) -> Callable[[Update, dict[str, Any]], Awaitable[None]]:
+    """A customer over the flood limit is told to slow down (once per window), not met with
+    silence."""
+    async def on_flood(update: Update, data: dict[str, Any]) -> None:
+        user = data.get("event_from_user")
+        if user is None or update.message is None or update.message.chat.type != "private":
+            return
+        language = (detect_language(update.message.text or "")
+                    or guess_language(user.language_code))  # before the conversation loads
+        with app.i18n.context(), app.i18n.use_locale(language):
+            text = app.i18n.gettext("🐢 Too many messages at once. Please wait a few seconds.")
+        with suppress(TelegramAPIError):
+            await data["bot"].send_message(update.message.chat.id, text)
+
+    return on_flood
 
 
 async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
@@ -104,7 +130,8 @@ async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     settings = app.settings
     dp.update.outer_middleware(await make_dedup(app))
     dp.update.outer_middleware(ThrottlingMiddleware(rate=settings.flood_rate,
-                                                    window=settings.flood_window_seconds))
+                                                    window=settings.flood_window_seconds,
+                                                    on_flood=_flood_notice(app)))
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(SalesContextMiddleware(runtime))

@@ -12,7 +12,7 @@ import sys
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
 from bot.polling import InboxPoller
@@ -36,17 +36,25 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
+async def resume_update_ids(app: App, emu: BotAPIEmulator, tokens: list[str]) -> None:
+    """Start each bot's update ids after the last one handled in an earlier session: the
+    emulator counts from 1 every time, and the de-dup (preloaded from the database) would
+    silently drop every message of a second ``shell`` run."""
+    async with app.sessionmaker() as session:
+        for token in tokens:
+            state = emu.bot_state(token)
+            last = await last_update_id(session, bot_id=state.bot_id)
+            state.next_update_id = max(state.next_update_id, last + 1)
+
+
 async def run_shell(settings: Settings, *, demo: bool, language: str = "uz") -> None:
     async with BotAPIEmulator() as emu:
         base_url = emu.base_url
         assert base_url is not None
-        state = emu.add_bot(SHELL_TOKEN, username="biznespilot_bot", first_name="BiznesPilot")
+        emu.add_bot(SHELL_TOKEN, username="biznespilot_bot", first_name="BiznesPilot")
         settings = settings.model_copy(update={"telegram_api_url": base_url})
         app = await build_app(settings)
-        # Telegram's update ids only grow; a fresh emulator starts at 1, and the de-duplication
-        # (kept in the database) would silently drop every update of a second shell session.
-        async with app.sessionmaker() as session:
-            state.next_update_id = await last_update_id(session, bot_id=state.bot_id) + 1
+        await resume_update_ids(app, emu, [SHELL_TOKEN])
         user_id = DEMO_USER_ID if demo else SHELL_USER_ID
         if demo:
             _write("Preparing the demo business (first start only)…")
@@ -119,6 +127,7 @@ async def run_sales_shell(settings: Settings, *, business: str, language: str = 
                 emu.add_bot(info.token, username=info.username, first_name=found.name[:60])
             name = found.name
         assert info is not None
+        await resume_update_ids(app, emu, [SHELL_TOKEN, info.token])
         owner_bot, owner_dp = await start_owner_bot(app, SHELL_TOKEN)
         runtime = SalesRuntime(app, mode="polling", owner_bot=owner_bot,
                                owner_dispatcher=owner_dp, concurrent=False, poll_timeout=1,

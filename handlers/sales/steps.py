@@ -10,6 +10,7 @@ else → the answer sources, then "let me connect you").
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -44,6 +45,7 @@ from bot.sales_notices import (
     queue_handoff_card,
     queue_limit_warning,
     queue_order_notice,
+    reason_label,
 )
 from handlers.sales import keyboards
 from handlers.sales.callbacks import SalesAction, SalesCB
@@ -57,13 +59,14 @@ from services.errors import DomainError, LimitExceeded
 from services.salesbot import answers, conversations, nurture
 from services.salesbot.answers import SalesAnswer
 from services.salesbot.intents import Intent, detect_intent
+from services.validation import parse_phone
 
 log = logging.getLogger(__name__)
 router = Router(name="sales")
 
 Compose = Callable[..., Awaitable[SalesAnswer]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-MAX_PRODUCTS = 8
+MAX_PRODUCTS = answers.LIST_LIMIT
 HANDOFF_TASK_DUE = timedelta(minutes=15)  # the AmoCRM task matches the reminder (SPEC §3.9)
 
 
@@ -126,10 +129,14 @@ async def _handoff_to_crm(session: AsyncSession, conversation: SalesConversation
         session, business_id=conversation.business_id, lead_id=conversation.lead_id,
         transcript=text,
         task_text=_("BiznesPilot: a chatbot customer is waiting for a person ({reason}). "
-                    "Answer them in the Telegram bot.").format(reason=reason),
+                    "Answer them in the Telegram bot.").format(reason=reason_label(reason)),
         due_at=utcnow() + HANDOFF_TASK_DUE,
         # one hand-off, one note and task: a retried update queues nothing twice
         key=f"conv-{conversation.id}-{int((conversation.handoff_at or utcnow()).timestamp())}")
+
+
+def _person_has_it() -> str:
+    return _("A person from our team has your conversation — just write here.")
 
 
 def _human_reply() -> str:
@@ -155,7 +162,14 @@ def _no_answer_text() -> str:
 def render_answer(answer: SalesAnswer, locale: str) -> str:
     """The answer text (escaped) with product cards; prices only as the knowledge base has
     them."""
-    parts = [escape(answer.text)] if answer.text else []
+    text = answer.text
+    if answer.products:  # the cards below list them: not twice (the text lists them too)
+        names = tuple(f"• {product.name}" for product in answer.products)
+        blurbs = {answers.clip(product.description, answers.DESCRIPTION_LIMIT)
+                  for product in answer.products if product.description}
+        text = "\n".join(line for line in text.splitlines()
+                         if not line.startswith(names) and line not in blurbs)
+    parts = [escape(text)] if text else []
     cards = []
     for product in answer.products[:MAX_PRODUCTS]:
         line = f"• <b>{escape(product.name)}</b>"
@@ -318,6 +332,11 @@ async def cmd_start(message: Message, session: AsyncSession, sales: SalesContext
     conversation = sales.conversation
     conversation.stopped_at = None
     await conversations.record(session, conversation, author="customer", text="/start")
+    if conversation.handoff != conversations.Handoff.NONE.value:
+        # the bot stays silent until the operator closes it: say so, not "choose below"
+        await _say(message, session, conversation, _person_has_it(), source="template",
+                   markup=keyboards.no_keyboard())
+        return
     await _welcome(message, session, sales)
 
 
@@ -343,12 +362,78 @@ async def on_contact(message: Message, session: AsyncSession, app: App, sales: S
                      state: FSMContext, locale: str) -> None:
     """The customer shared a phone: the lead is created or updated (source chatbot)."""
     assert message.contact is not None
-    conversation = sales.conversation
-    await conversations.record(session, conversation, author="customer",
-                               text=message.contact.phone_number)
+    await _take_phone(message, session, app, sales, state, locale,
+                      phone=message.contact.phone_number)
+
+
+_TYPED_PHONE = re.compile(r"^\+?[\d\s()\-.]{9,20}$")
+
+
+def typed_phone(text: str) -> str | None:
+    """A message that is only a phone number (customers often type it instead of pressing
+    the share button), normalised; None otherwise."""
+    if not _TYPED_PHONE.match(text):
+        return None
     try:
-        await conversations.capture_lead(session, conversation,
-                                         phone=message.contact.phone_number)
+        return parse_phone(text)
+    except DomainError:
+        return None
+
+
+_CANCEL = frozenset({"bekor", "bekor qilish", "bekor qiling", "bekor qilaman", "kerak emas",
+                     "kerakmas", "otmena", "отмена", "отменить", "отмените", "не надо",
+                     "бекор", "бекор қилиш", "керак эмас", "cancel", "stop", "nevermind"})
+_ORDER_STATES = frozenset({OrderSG.picking.state, OrderSG.contact.state})
+
+
+def is_cancel(text: str) -> bool:
+    """"Cancel" in any of our languages, as the whole message (emoji and punctuation aside)."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split()
+    return 0 < len(words) <= 3 and " ".join(words) in _CANCEL
+
+
+_COURTESY = frozenset({  # not "ha" / "ok": after "shall I connect you?" they mean yes
+    "rahmat", "raxmat", "rahmat sizga", "katta rahmat", "tushunarli", "zor", "рахмат",
+    "раҳмат", "тушунарли", "спасибо", "спс", "благодарю", "спасибо большое", "понятно",
+    "ясно", "thanks", "thank you", "thx", "got it", "great", "cool"})
+
+
+_YES = frozenset({
+    "ha", "xa", "ha iltimos", "ha kerak", "ha bogla", "xop", "mayli", "ҳа", "ха", "хоп",
+    "майли", "да", "давай", "давайте", "да пожалуйста", "да давайте", "хорошо", "ок", "ok",
+    "okay", "yes", "yes please", "sure", "yep", "ага"})
+
+
+def is_yes(text: str) -> bool:
+    """"Yes" in any of our languages, as the whole message."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().translate(
+        str.maketrans("", "", "'‘’ʻʼ`"))).split()
+    return 0 < len(words) <= 3 and " ".join(words) in _YES
+
+
+async def _offered_person(session: AsyncSession, conversation: SalesConversation) -> bool:
+    """Whether the bot's last message asked "Shall I connect you with a person?"."""
+    said = [text for author, text in await conversations.history(session, conversation,
+                                                                   limit=3)
+            if author == "bot"]
+    return bool(said) and said[-1] == _no_answer_text()
+
+
+def is_courtesy(text: str) -> bool:
+    """Thanks, "ok", or emoji only: a polite reply, not "I don't have an answer"."""
+    words = re.sub(r"[^\w\s]", " ", text.lower().translate(
+        str.maketrans("", "", "'‘’ʻʼ`"))).split()
+    if not words:  # emoji or punctuation only; a lone "?" is a question, though
+        return bool(text) and "?" not in text
+    return len(words) <= 3 and " ".join(words) in _COURTESY
+
+
+async def _take_phone(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                      state: FSMContext, locale: str, *, phone: str) -> None:
+    conversation = sales.conversation
+    await conversations.record(session, conversation, author="customer", text=phone)
+    try:
+        await conversations.capture_lead(session, conversation, phone=phone)
     except LimitExceeded:
         log.warning("business %s: leads limit reached; chatbot lead not saved",
                     sales.business.id)
@@ -366,8 +451,7 @@ async def on_contact(message: Message, session: AsyncSession, app: App, sales: S
             return
     if conversation.handoff != conversations.Handoff.NONE.value:
         await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
-                                     conversation=conversation,
-                                     text=message.contact.phone_number)
+                                     conversation=conversation, text=phone)
     await _say(message, session, conversation, _(
         "📱 Thank you! We've saved your number and will contact you if needed."),
         source="template", markup=keyboards.no_keyboard())
@@ -387,8 +471,7 @@ async def on_button(callback: CallbackQuery, callback_data: SalesCB, session: As
     conversation = sales.conversation
     action = callback_data.action
     if conversation.handoff != conversations.Handoff.NONE.value and action != SalesAction.PICK:
-        await message.answer(_("A person from our team has your conversation — just write "
-                               "here."))
+        await message.answer(_person_has_it())
         return
     if action == SalesAction.OPERATOR:
         await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
@@ -445,7 +528,23 @@ async def _count(session: AsyncSession, app: App, sales: SalesContext) -> bool:
 async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGateway,
                   sales: SalesContext, state: FSMContext, locale: str) -> None:
     """Any text: the conversation engine (see the module docstring)."""
-    text = (message.text or "").strip()
+    await _converse(message, session, app, ai, sales, state, locale,
+                    text=(message.text or "").strip())
+
+
+async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                    sales: SalesContext, state: FSMContext, locale: str, *, text: str) -> None:
+    phone = typed_phone(text)
+    if phone is not None:  # the number typed instead of shared: the same as sharing it
+        await _take_phone(message, session, app, sales, state, locale, phone=phone)
+        return
+    if is_cancel(text) and await state.get_state() in _ORDER_STATES:
+        await state.clear()
+        await conversations.record(session, sales.conversation, author="customer", text=text)
+        await _say(message, session, sales.conversation, _(
+            "Okay, the order is cancelled. Anything else? Choose below or write your "
+            "question."), source="template", markup=keyboards.menu_keyboard())
+        return
     conversation = sales.conversation
     allowed = await _count(session, app, sales)
     result = detect_intent(text)
@@ -473,17 +572,43 @@ async def on_text(message: Message, session: AsyncSession, app: App, ai: AIGatew
         await _welcome(message, session, sales)
     elif intent == Intent.ORDER:
         await _start_order(message, session, app, ai, sales, state, text=text, locale=locale)
+    elif intent == Intent.UNKNOWN and is_yes(text) and await _offered_person(session,
+                                                                               conversation):
+        await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
+    elif intent == Intent.UNKNOWN and is_courtesy(text):
+        await _say(message, session, conversation, _(
+            "😊 You're welcome! Write here any time if you need anything."),
+            source="template", markup=keyboards.menu_keyboard())
     else:
         await _answer(message, session, app, ai, sales, text=text, intent=intent,
                       locale=locale)
 
 
+def _message_kind(content_type: str) -> str:
+    """The kind of a non-text message in the customer's language (for the transcript and
+    the operators), Telegram's own name for the rare ones."""
+    kinds = {
+        "photo": _("message kind: photo"), "voice": _("message kind: voice"),
+        "video": _("message kind: video"), "sticker": _("message kind: sticker"),
+        "document": _("message kind: file"), "video_note": _("message kind: video note"),
+        "audio": _("message kind: audio"), "location": _("message kind: location"),
+    }
+    return kinds.get(content_type, content_type)
+
+
 @router.message()
-async def on_other(message: Message, session: AsyncSession, app: App,
-                   sales: SalesContext) -> None:
-    """Photos, stickers, voice: relayed during a hand-off, else a pointer to text."""
+async def on_other(message: Message, session: AsyncSession, app: App, ai: AIGateway,
+                   sales: SalesContext, state: FSMContext, locale: str) -> None:
+    """Photos, stickers, voice: relayed during a hand-off, else a pointer to text; a photo's
+    caption ("narxi qancha?") is answered like a text."""
     conversation = sales.conversation
-    label = _("[a {kind} message]").format(kind=message.content_type)
+    caption = (message.caption or "").strip()
+    if caption and conversation.handoff == conversations.Handoff.NONE.value:
+        await _converse(message, session, app, ai, sales, state, locale, text=caption)
+        return
+    label = _("[a {kind} message]").format(kind=_message_kind(message.content_type))
+    if caption:
+        label += " " + caption
     await conversations.record(session, conversation, author="customer", text=label)
     if conversation.handoff != conversations.Handoff.NONE.value:
         await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),

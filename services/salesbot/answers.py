@@ -103,9 +103,13 @@ def _product_lines(products: Sequence[ProductView], language: str, t: Translate,
     return lines
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters (an ellipsis when cut)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_clip = clip
 
 
 # --- 1. the knowledge base --------------------------------------------------------------------

@@ -136,7 +136,7 @@ _KEYWORDS: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.PRICING: (
         "по чем", "=почем", "how much for",
-        "narx", "narh", "=nechpul", "necha pul", "nechi pul", "qancha", "qanchadan",
+        "narx", "narh", "=nechpul", "necha pul", "nechi pul", "qancha", "qanchadan", "kancha",
         "qancha turadi", "=qimmat", "qimmatmi", "arzon", "chegirma", "aksiya", "aktsiya",
         "tarif", "=prays", "прайс", "=pul",
         "=цена", "=цену", "=цены", "=цене", "=ценой", "ценник", "стоимост", "сколько", "скока",

@@ -302,9 +302,19 @@ async def on_reply(callback: CallbackQuery, callback_data: HandoffCB, session: A
     await state.update_data(conversation=conversation.id)
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.answer(_("✍️ Write your reply to {customer}; it goes to them "
-                                        "through the business's bot. /cancel to stop.").format(
-            customer=escape(conversation.customer_name or str(conversation.customer_chat_id))))
+        text = _("✍️ Write your reply to {customer}; it goes to them through the business's "
+                 "bot. /cancel to stop.").format(
+            customer=escape(conversation.customer_name or str(conversation.customer_chat_id)))
+        other = conversation.handoff_operator_id
+        if conversation.handoff == conversations.Handoff.ACTIVE.value and other not in (
+                None, user.id):
+            # a second operator on the same card: they may take over, but should know
+            colleague = await session.get(User, other)
+            text = _("⚠️ {name} is already answering this customer; your reply takes the "
+                     "conversation over.").format(
+                name=escape((colleague.first_name if colleague else None) or "—")) + \
+                "\n\n" + text
+        await callback.message.answer(text)
 
 
 @router.message(OperatorSG.replying, F.text, flags={"perm": PUBLIC})

@@ -42,4 +42,5 @@ async def test_hand_off_queues_the_transcript_and_a_task(settings: Settings,
     items = await _queued(db)
     assert [i.kind for i in items] == ["note", "task"]
     assert "👤 operator bilan gaplashmoqchiman" in items[0].payload["text"]
-    assert "waiting for a person" in items[1].payload["text"]
+    task = items[1].payload["text"]  # in the customer's language (they wrote Uzbek)
+    assert "kutmoqda" in task and "(human)" not in task

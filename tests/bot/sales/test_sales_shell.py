@@ -30,4 +30,11 @@ async def test_shell_talks_to_the_business_bot(settings: Settings, db: Database,
     assert "you are a customer of Chilonzor Coffee" in text
     assert "This is the bot of Chilonzor Coffee" in text
     assert "We've saved your number" in text
+    # a second session on the same database still gets answers (the emulator counts update
+    # ids from 1 again; the de-dup remembers the first session's)
+    out.clear()
+    lines = iter(["/quit"])
+    assert await shell.run_sales_shell(settings, business="chilonzor coffee",
+                                       language="en") == 0
+    assert "This is the bot of Chilonzor Coffee" in "\n".join(out)
     assert await shell.run_sales_shell(settings, business="No such shop") == 2
