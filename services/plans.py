@@ -248,10 +248,11 @@ async def account_subscription(session: AsyncSession, *, owner_id: int) -> Subsc
 
 async def business_subscription(session: AsyncSession, *, business_id: int) -> SubscriptionView:
     """The subscription that covers a business: its owner's."""
-    owner_id = await session.scalar(select(Business.owner_id).where(Business.id == business_id))
-    if owner_id is None:
+    # ``get``: no query when the business is already in the session (every bot update)
+    business = await session.get(Business, business_id)
+    if business is None:
         raise NotFound(entity="business", id=business_id)
-    view = await account_subscription(session, owner_id=owner_id)
+    view = await account_subscription(session, owner_id=business.owner_id)
     if view is None:
         raise SubscriptionInactive(reason="none")
     return view
