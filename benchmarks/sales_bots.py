@@ -119,7 +119,11 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
     counted = sum(1 for c in pushed if c >= warm)
     conn.send({"latencies": latencies, "counted": counted,
                "missing": counted - len(latencies),
-               "achieved_rate": total / (send_done - start), "rss": rss_mb()})
+               "achieved_rate": total / (send_done - start), "rss": rss_mb(),
+               # what the server sustained: replies per second from the first push to the
+               # last reply (the capacity when it is below the offered rate)
+               "served_rate": len(replied) / max(1e-9, max(replied.values(), default=start)
+                                                 - start)})
     await emu.stop()
 
 
@@ -213,7 +217,8 @@ async def main(args: argparse.Namespace, parent: Connection,
     latencies = result["latencies"]
     print(f"load: {args.rate:g} customer messages/s for {args.seconds:g} s after "
           f"{WARMUP_SECONDS:g} s warm-up (achieved {result['achieved_rate']:.0f}/s), "
-          f"{result['counted']} counted, {result['missing']} unanswered")
+          f"{result['counted']} counted, {result['missing']} unanswered; served "
+          f"{result['served_rate']:.0f} replies/s")
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
