@@ -365,26 +365,29 @@ async def consume(
         where.append(UsageCounter.used + amount <= limit)
     guarded = (update(UsageCounter).where(*where).values(used=UsageCounter.used + amount)
                .execution_options(synchronize_session=False))
-    if (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
-        # No row changed: the bucket is full, or it did not exist yet when we looked.
-        if await session.scalar(select(UsageCounter.id).where(*where[:3])) is None:
-            if limit != UNLIMITED and amount > limit:
-                raise LimitExceeded(resource=resource.value, used=0, limit=limit,
-                                    plan=view.plan_code)
-            try:
-                async with session.begin_nested():
-                    session.add(UsageCounter(business_id=business_id, resource=resource.value,
-                                             period=key, used=amount))
-                inserted = True
-            except IntegrityError:  # a concurrent first use created the bucket
-                inserted = False
-        else:
-            inserted = False
-        # The bucket exists now (perhaps created by a concurrent caller since our UPDATE):
-        # one more guarded UPDATE decides.
-        if not inserted and (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
-            current = await session.scalar(select(UsageCounter.used).where(*where[:3]))
-            raise LimitExceeded(resource=resource.value, used=int(current or 0), limit=limit,
+    # RETURNING (PostgreSQL, SQLite ≥ 3.35): the common case is this one statement
+    counted = (await session.execute(guarded.returning(UsageCounter.used))).scalar_one_or_none()
+    if counted is not None:
+        return _status(view, resource, int(counted))
+    # No row changed: the bucket is full, or it did not exist yet when we looked.
+    if await session.scalar(select(UsageCounter.id).where(*where[:3])) is None:
+        if limit != UNLIMITED and amount > limit:
+            raise LimitExceeded(resource=resource.value, used=0, limit=limit,
                                 plan=view.plan_code)
+        try:
+            async with session.begin_nested():
+                session.add(UsageCounter(business_id=business_id, resource=resource.value,
+                                         period=key, used=amount))
+            inserted = True
+        except IntegrityError:  # a concurrent first use created the bucket
+            inserted = False
+    else:
+        inserted = False
+    # The bucket exists now (perhaps created by a concurrent caller since our UPDATE):
+    # one more guarded UPDATE decides.
+    if not inserted and (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
+        current = await session.scalar(select(UsageCounter.used).where(*where[:3]))
+        raise LimitExceeded(resource=resource.value, used=int(current or 0), limit=limit,
+                            plan=view.plan_code)
     used = await session.scalar(select(func.coalesce(UsageCounter.used, 0)).where(*where[:3]))
     return _status(view, resource, int(used or 0))

@@ -69,3 +69,14 @@ async def test_the_subscription_lookup_uses_the_loaded_business(
         view = await plans.business_subscription(session, business_id=business.id)
     assert len(seen) == 1 and "subscriptions" in seen[0]  # no SELECT of the business
     assert view.plan_code
+
+
+async def test_counting_a_message_is_one_update_once_the_bucket_exists(
+        session: AsyncSession) -> None:
+    business = await make_owner(session, 8704, name="Counted")
+    first = await conversations.count_message(session, business_id=business.id)
+    with counting(session) as seen:
+        second = await conversations.count_message(session, business_id=business.id)
+    assert (first.used, second.used) == (1, 2) and second.allowed
+    # the subscription, then UPDATE ... RETURNING (no follow-up SELECT of the counter)
+    assert len(seen) == 2 and seen[1].lstrip().upper().startswith("UPDATE")
