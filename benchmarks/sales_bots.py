@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,11 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
     counted = sum(1 for c in pushed if c >= warm)
     conn.send({"latencies": latencies, "counted": counted,
                "missing": counted - len(latencies),
-               "achieved_rate": total / (send_done - start), "rss": rss_mb()})
+               "achieved_rate": total / (send_done - start), "rss": rss_mb(),
+               # what the server sustained: replies per second from the first push to the
+               # last reply (the capacity when it is below the offered rate)
+               "served_rate": len(replied) / max(1e-9, max(replied.values(), default=start)
+                                                 - start)})
     await emu.stop()
 
 
@@ -126,7 +131,6 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
 
 
 async def _seed(app: Any, bots_count: int) -> None:
-    from bot.sales_runtime import secret_box
     from services import profile, users
     from services.db.models import SalesBot
     from services.salesbot import bots
@@ -137,7 +141,7 @@ async def _seed(app: Any, bots_count: int) -> None:
         return BotIdentity(id=bot_id, username=f"bench_shop_{bot_id - 8_000_000}_bot",
                            first_name="Shop")
 
-    box = secret_box(app)
+    box = app.box
     for start in range(0, bots_count, 100):
         async with app.sessionmaker.begin() as session:
             for i in range(start, min(bots_count, start + 100)):
@@ -184,6 +188,14 @@ async def main(args: argparse.Namespace, parent: Connection,
     print(f"serving {served} business bots + the owner bot by webhook after "
           f"{time.perf_counter() - started:.1f} s (setWebhook each)")
     rss_serving = rss_mb()
+    statements: Counter[str] = Counter()
+    if args.count_sql:
+        from sqlalchemy import event
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements[" ".join(statement.split())[:70]] += 1
+
+        event.listen(app.engine.sync_engine, "before_cursor_execute", count)
     profiler = None
     if args.profile:
         import cProfile
@@ -196,11 +208,17 @@ async def main(args: argparse.Namespace, parent: Connection,
         profiler.disable()
         profiler.dump_stats(args.profile)
     rss_after = rss_mb()
+    if args.count_sql:
+        total = int(args.rate * (args.seconds + WARMUP_SECONDS))
+        print(f"SQL statements: {sum(statements.values()) / total:.1f} per customer message")
+        for text, n in statements.most_common(25):
+            print(f"  {n / total:5.2f}  {text}")
     telegram.join()
     latencies = result["latencies"]
     print(f"load: {args.rate:g} customer messages/s for {args.seconds:g} s after "
           f"{WARMUP_SECONDS:g} s warm-up (achieved {result['achieved_rate']:.0f}/s), "
-          f"{result['counted']} counted, {result['missing']} unanswered")
+          f"{result['counted']} counted, {result['missing']} unanswered; served "
+          f"{result['served_rate']:.0f} replies/s")
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
@@ -223,6 +241,8 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--count-sql", action="store_true",
+                        help="count the SQL statements per customer message")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the load phase into FILE")
     arguments = parser.parse_args()
     # fork before any event loop exists; the child is "Telegram"

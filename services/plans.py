@@ -248,10 +248,11 @@ async def account_subscription(session: AsyncSession, *, owner_id: int) -> Subsc
 
 async def business_subscription(session: AsyncSession, *, business_id: int) -> SubscriptionView:
     """The subscription that covers a business: its owner's."""
-    owner_id = await session.scalar(select(Business.owner_id).where(Business.id == business_id))
-    if owner_id is None:
+    # ``get``: no query when the business is already in the session (every bot update)
+    business = await session.get(Business, business_id)
+    if business is None:
         raise NotFound(entity="business", id=business_id)
-    view = await account_subscription(session, owner_id=owner_id)
+    view = await account_subscription(session, owner_id=business.owner_id)
     if view is None:
         raise SubscriptionInactive(reason="none")
     return view
@@ -364,26 +365,29 @@ async def consume(
         where.append(UsageCounter.used + amount <= limit)
     guarded = (update(UsageCounter).where(*where).values(used=UsageCounter.used + amount)
                .execution_options(synchronize_session=False))
-    if (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
-        # No row changed: the bucket is full, or it did not exist yet when we looked.
-        if await session.scalar(select(UsageCounter.id).where(*where[:3])) is None:
-            if limit != UNLIMITED and amount > limit:
-                raise LimitExceeded(resource=resource.value, used=0, limit=limit,
-                                    plan=view.plan_code)
-            try:
-                async with session.begin_nested():
-                    session.add(UsageCounter(business_id=business_id, resource=resource.value,
-                                             period=key, used=amount))
-                inserted = True
-            except IntegrityError:  # a concurrent first use created the bucket
-                inserted = False
-        else:
-            inserted = False
-        # The bucket exists now (perhaps created by a concurrent caller since our UPDATE):
-        # one more guarded UPDATE decides.
-        if not inserted and (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
-            current = await session.scalar(select(UsageCounter.used).where(*where[:3]))
-            raise LimitExceeded(resource=resource.value, used=int(current or 0), limit=limit,
+    # RETURNING (PostgreSQL, SQLite ≥ 3.35): the common case is this one statement
+    counted = (await session.execute(guarded.returning(UsageCounter.used))).scalar_one_or_none()
+    if counted is not None:
+        return _status(view, resource, int(counted))
+    # No row changed: the bucket is full, or it did not exist yet when we looked.
+    if await session.scalar(select(UsageCounter.id).where(*where[:3])) is None:
+        if limit != UNLIMITED and amount > limit:
+            raise LimitExceeded(resource=resource.value, used=0, limit=limit,
                                 plan=view.plan_code)
+        try:
+            async with session.begin_nested():
+                session.add(UsageCounter(business_id=business_id, resource=resource.value,
+                                         period=key, used=amount))
+            inserted = True
+        except IntegrityError:  # a concurrent first use created the bucket
+            inserted = False
+    else:
+        inserted = False
+    # The bucket exists now (perhaps created by a concurrent caller since our UPDATE):
+    # one more guarded UPDATE decides.
+    if not inserted and (await session.execute(guarded)).rowcount == 0:  # type: ignore[attr-defined]
+        current = await session.scalar(select(UsageCounter.used).where(*where[:3]))
+        raise LimitExceeded(resource=resource.value, used=int(current or 0), limit=limit,
+                            plan=view.plan_code)
     used = await session.scalar(select(func.coalesce(UsageCounter.used, 0)).where(*where[:3]))
     return _status(view, resource, int(used or 0))

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ai.gateway import AIGateway
@@ -410,7 +409,8 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
     oldest first. ``translate_with`` replaces the catalog lookup (e.g. the bot's I18n)."""
     t = translate_with or translate
     language = language_of(language)
-    business = await session.scalar(select(Business).where(Business.id == business_id))
+    # ``get``: the identity map first (the sales dispatcher loaded it), no query then
+    business = await session.get(Business, business_id)
     if business is None:
         return SalesAnswer("", "none")
     kb = await knowledge.snapshot(session, business_id=business_id)

@@ -23,6 +23,9 @@ from services.errors import Conflict, LimitExceeded, NotFound
 from services.plans import Resource
 from services.salesbot.intents import Intent
 
+# ``session.info`` key: ids of the conversations this session created (first contact)
+NEW_CONVERSATIONS = "salesbot.new_conversations"
+
 STAGES = ("awareness", "interest", "consideration", "intent", "purchase", "post_purchase")
 MODEL_CONFIDENCE = 0.7
 REMINDER_AFTER = timedelta(minutes=15)
@@ -98,7 +101,14 @@ async def open_conversation(session: AsyncSession, *, business_id: int, bot_id: 
                             messages_in=0, messages_out=0)
     session.add(row)
     await session.flush()
+    session.info.setdefault(NEW_CONVERSATIONS, set()).add(row.id)
     return row
+
+
+def created_here(session: AsyncSession, conversation: SalesConversation) -> bool:
+    """True when ``conversation`` was created by this session (so nothing of it was queued
+    by another transaction yet)."""
+    return conversation.id in session.info.get(NEW_CONVERSATIONS, ())
 
 
 async def record(session: AsyncSession, conversation: SalesConversation, *, author: Author,

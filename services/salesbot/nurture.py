@@ -38,6 +38,7 @@ from services.db.models import (
 )
 from services.errors import InvalidInput, LimitExceeded, NotFound
 from services.kpi import business_timezone
+from services.salesbot.conversations import created_here
 from services.salesbot.nurture_texts import (
     DEFAULT_DELAYS,
     DEFAULT_TEXTS,
@@ -77,6 +78,10 @@ def _view(step: NurtureStep) -> StepView:
 
 
 # ---------------------------------------------------------------- the owner's sequence
+
+
+# ``session.info`` key: conversations ``start`` queued steps for in this session
+STARTED_HERE = "salesbot.nurture_started"
 
 
 async def _sequence_row(session: AsyncSession, business_id: int) -> NurtureSequence:
@@ -257,6 +262,7 @@ async def start(session: AsyncSession, conversation: SalesConversation, *,
                 now: datetime | None = None) -> int:
     """Schedule this business's sequence for the conversation; returns how many steps were
     queued (0 when it is off, the lead no longer qualifies or it was queued before)."""
+    session.info.setdefault(STARTED_HERE, set()).add(conversation.id)
     moment = now or utcnow()
     business_id = conversation.business_id
     row = await _sequence_row(session, business_id)
@@ -302,7 +308,13 @@ async def _cancel_sends(session: AsyncSession, where: ColumnElement[bool], reaso
 
 async def stop(session: AsyncSession, conversation: SalesConversation,
                reason: StopReason) -> int:
-    """Cancel whatever is still pending for the conversation (idempotent); returns how many."""
+    """Cancel whatever is still pending for the conversation (idempotent); returns how many.
+
+    A conversation this session created has nothing pending unless ``start`` ran in this
+    session too: no statement then (the customer's first message is the hot path)."""
+    if created_here(session, conversation) and conversation.id not in session.info.get(
+            STARTED_HERE, ()):
+        return 0
     return await _cancel_sends(session, and_(
         NurtureSend.conversation_id == conversation.id,
         NurtureSend.business_id == conversation.business_id), reason)
