@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from services.db.models import Order, SalesConversation
+from services.db.models import Business, Order, SalesConversation
+from services.salesbot import answers, knowledge
+from services.salesbot.intents import Intent
 from services.salesbot.quantity import MAX_QTY, parse_quantity
 from services.salesbot.texts import translate as t
 from tests.bot.sales.harness import running_platform
@@ -54,3 +57,50 @@ async def test_a_quantity_is_ordered_at_the_line_total(settings: Settings,
                 (720_000, [{"name": "Beans 1 kg", "qty": 3, "price": 240_000}])]
             assert (await s.scalars(select(SalesConversation))).one().business_id == \
                 business.id
+
+
+# --- an item that is not on the list (pure) ---------------------------------------------------
+
+def _coffee_kb() -> tuple[Business, knowledge.Snapshot]:
+    business = Business(name="Chilonzor Coffee", description="Kofe va shirinliklar")
+    products = [knowledge.ProductView(1, "Latte", 28_000, "Double espresso, milk", None),
+                knowledge.ProductView(2, "Croissant", 18_000, "", None)]
+    entries = [knowledge.EntryView(1, knowledge.EntryKind.DELIVERY, "Dostavka bormi?",
+                                   "Chilonzor bo'ylab 1 soatda.")]
+    return business, knowledge.build_snapshot(entries, products)
+
+
+@pytest.mark.parametrize(("text", "item"), [
+    ("pitsa narxi qancha?", "pitsa"), ("Сколько стоит пицца?", "пицца"),
+    ("how much is pizza?", "pizza"), ("Пицца бор ми?", "Пицца"), ("pitsa sotasizmi?", "pitsa"),
+    # a product, a word of the business or the knowledge base, a plain list request
+    ("latte narxi qancha?", None), ("latte narxi?", None), ("Narxlar qancha?", None),
+    ("Prices", None), ("menyu bormi?", None), ("kofe narxi?", None),
+    ("dostavka narxi qancha?", None), ("Салом! Нархлар қанча?", None),
+    # two unknown words, or a long question: the plain list, nothing claimed
+    ("pitsa va burger narxi", None),
+    ("men ertaga ofisga kelsam narxi qancha bo'ladi", None),
+])
+def test_an_item_that_is_not_on_the_list(text: str, item: str | None) -> None:
+    business, kb = _coffee_kb()
+    assert answers.unlisted_item(business, kb, text) == item
+
+
+async def test_the_price_list_says_first_that_the_item_is_not_there(session: AsyncSession
+                                                                    ) -> None:
+    business = await make_owner(session, 8521, name="Chilonzor Coffee")
+    await knowledge.add_product(session, business_id=business.id, name="Latte",
+                                price=28_000, description="")
+    await session.commit()
+    for language in ("uz", "ru"):
+        said = await answers.compose_answer(session, None, business_id=business.id,
+                                            text="pitsa narxi qancha?",
+                                            intent=Intent.PRICING, language=language)
+        first, *rest = said.text.splitlines()
+        assert first == t(answers.NOT_LISTED, language).format(item="pitsa")
+        assert rest[0] == t(answers.PRICES_HEADER, language)
+        assert [p.name for p in said.products] == ["Latte"]
+    plain = await answers.compose_answer(session, None, business_id=business.id,
+                                         text="narxlar qancha?", intent=Intent.PRICING,
+                                         language="uz")
+    assert plain.text.splitlines()[0] == t(answers.PRICES_HEADER, "uz")
