@@ -13,9 +13,10 @@ from services.salesbot import answers, knowledge
 from services.salesbot.intents import Intent
 from services.salesbot.quantity import MAX_QTY, parse_quantity
 from services.salesbot.texts import translate as t
+from services.teams import Role
 from tests.bot.sales.harness import running_platform
 from tests.conftest import Database
-from tests.factories import make_owner
+from tests.factories import add_member, make_owner
 
 TOKEN = "5550032:AAH-chilonzor-coffee-token-fix"
 NAMES = ("Latte 0.4", "Beans 1 kg")
@@ -104,3 +105,34 @@ async def test_the_price_list_says_first_that_the_item_is_not_there(session: Asy
                                          text="narxlar qancha?", intent=Intent.PRICING,
                                          language="uz")
     assert plain.text.splitlines()[0] == t(answers.PRICES_HEADER, "uz")
+
+
+# --- Reply on an old card of a closed conversation --------------------------------------------
+
+async def test_reply_on_a_closed_conversations_card_does_not_reopen_it(settings: Settings,
+                                                                       db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8531, name="Chilonzor Coffee")
+        await add_member(s, business.id, 8532, Role.MANAGER)
+    async with running_platform(settings) as p:
+        await p.connect(business.id, 8531, TOKEN, "chilonzor_coffee_bot")
+        first, second = p.owner(8531), p.owner(8532)
+        await second.send("/start")
+        customer = p.customer(TOKEN, 9531, first_name="Aziza")
+        await customer.send("operator kerak")
+        await p.flush_outbox()
+        old_card = second.last_message
+        await first.press("✅ Close", message=first.last_message)
+        assert await second.press("✍️ Reply", message=old_card) == []
+        refused = second.callback_answers[-1]
+        assert refused.show_alert and refused.text is not None
+        assert refused.text.startswith("This conversation was closed")
+        async with db.sessionmaker() as s:
+            conversation = (await s.scalars(select(SalesConversation))).one()
+            assert conversation.handoff == "none"
+        # the customer asks again: the same old card works
+        await customer.send("operator kerak")
+        prompt = (await second.press("✍️ Reply", message=old_card))[-1]
+        assert prompt.text.startswith("✍️ Write your reply to Aziza")
+        await second.send("Salom!")
+        assert customer.last_message.text == "Salom!"
