@@ -3,12 +3,18 @@ is not on the list, Reply on a closed conversation's card."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
+from aiogram.types import Update
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from services.db.models import Business, Order, SalesConversation
+from bot.middlewares import ThrottlingMiddleware
+from bot.sales_flood import dropped_recorder
+from services.db.models import Business, Order, SalesConversation, SalesMessage
 from services.salesbot import answers, knowledge
 from services.salesbot.intents import Intent
 from services.salesbot.quantity import MAX_QTY, parse_quantity
@@ -136,3 +142,56 @@ async def test_reply_on_a_closed_conversations_card_does_not_reopen_it(settings:
         assert prompt.text.startswith("✍️ Write your reply to Aziza")
         await second.send("Salom!")
         assert customer.last_message.text == "Salom!"
+
+
+# --- messages the flood limit drops during a hand-off ----------------------------------------
+
+async def test_the_throttle_hands_every_dropped_update_to_on_drop() -> None:
+    seen: list[int] = []
+    warned: list[int] = []
+
+    async def handler(event: Any, data: dict[str, Any]) -> str:
+        return "handled"
+
+    async def on_drop(update: Update, data: dict[str, Any]) -> None:
+        seen.append(update.update_id)
+
+    async def on_flood(update: Update, data: dict[str, Any]) -> None:
+        warned.append(update.update_id)
+
+    throttle = ThrottlingMiddleware(rate=2, window=10.0, on_flood=on_flood, on_drop=on_drop,
+                                    clock=lambda: 100.0)
+    user = SimpleNamespace(id=7)
+    results = [await throttle(handler, Update(update_id=i), {"event_from_user": user})
+               for i in range(1, 6)]
+    assert results == ["handled", "handled", None, None, None]
+    assert (seen, warned) == ([3, 4, 5], [3])
+
+
+def _update(update_id: int, chat_id: int, text: str) -> Update:
+    return Update.model_validate({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1_796_000_000, "text": text,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Aziza"}}})
+
+
+async def test_a_dropped_message_during_a_handoff_is_recorded_and_relayed(
+        settings: Settings, db: Database) -> None:
+    async with db.sessionmaker() as s:
+        business = await make_owner(s, 8541, name="Chilonzor Coffee")
+    async with running_platform(settings) as p:
+        await p.connect(business.id, 8541, TOKEN, "chilonzor_coffee_bot")
+        operator = p.owner(8541)
+        customer = p.customer(TOKEN, 9541, first_name="Aziza")
+        record = dropped_recorder(p.app)
+        bot = SimpleNamespace(id=int(TOKEN.split(":")[0]))
+        await record(_update(900, 9541, "before any hand-off"), {"bot": bot})  # ignored
+        await customer.send("operator kerak")
+        await record(_update(901, 9541, "latte sovuq edi"), {"bot": bot})
+        await p.flush_outbox()
+        assert "latte sovuq edi" in operator.last_message.text
+        async with db.sessionmaker() as s:
+            said = [m.text for m in await s.scalars(
+                select(SalesMessage).where(SalesMessage.author == "customer")
+                .order_by(SalesMessage.id))]
+            assert said == ["operator kerak", "latte sovuq edi"]
