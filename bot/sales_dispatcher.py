@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18nMiddleware
 
 from bot.app import App, make_dedup, run_sync_filters_inline, sales_handlers
 from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware
+from bot.sales_flood import dropped_recorder
 from services.db.models import Business, SalesConversation
 from services.salesbot import conversations
 from services.salesbot.language import detect_language
@@ -131,7 +132,8 @@ async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     dp.update.outer_middleware(await make_dedup(app))
     dp.update.outer_middleware(ThrottlingMiddleware(rate=settings.flood_rate,
                                                     window=settings.flood_window_seconds,
-                                                    on_flood=_flood_notice(app)))
+                                                    on_flood=_flood_notice(app),
+                                                    on_drop=dropped_recorder(app)))
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(SalesContextMiddleware(runtime))

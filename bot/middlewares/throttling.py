@@ -1,4 +1,5 @@
-"""Per-user flood control: a sliding window per user, one polite warning per window."""
+"""Per-user flood control: a sliding window per user, one polite warning per window;
+``on_drop`` (optional) sees every update that is dropped (e.g. to keep a transcript)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from aiogram.types import TelegramObject, Update, User
 
 class ThrottlingMiddleware(BaseMiddleware):
     def __init__(self, *, rate: int, window: float, on_flood: Callable[[Update, dict[str, Any]],
-                 Awaitable[None]] | None = None, max_users: int = 100_000) -> None:
+                 Awaitable[None]] | None = None, max_users: int = 100_000,
+                 on_drop: Callable[[Update, dict[str, Any]], Awaitable[None]] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._rate = rate
         self._window = window
         self._hits: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
         self._on_flood = on_flood
         self._max_users = max_users
+        self._on_drop = on_drop
+        self._clock = clock
 
     async def __call__(
         self,
@@ -30,7 +35,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        now = time.monotonic()
+        now = self._clock()
         hits = self._hits.get(user.id)
         if hits is None:
             if len(self._hits) >= self._max_users:
@@ -43,6 +48,8 @@ class ThrottlingMiddleware(BaseMiddleware):
                 self._warned[user.id] = now
                 assert isinstance(event, Update)
                 await self._on_flood(event, data)
+            if self._on_drop and isinstance(event, Update):
+                await self._on_drop(event, data)
             return None
         hits.append(now)
         return await handler(event, data)

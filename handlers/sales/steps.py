@@ -56,7 +56,7 @@ from services.amocrm import sync as amocrm_sync
 from services.db.base import utcnow
 from services.db.models import SalesBotFile, SalesConversation
 from services.errors import DomainError, LimitExceeded
-from services.salesbot import answers, conversations, nurture
+from services.salesbot import answers, conversations, knowledge, nurture, quantity
 from services.salesbot.answers import SalesAnswer
 from services.salesbot.intents import Intent, detect_intent
 from services.validation import parse_phone
@@ -211,6 +211,18 @@ async def _priced(session: AsyncSession, app: App, ai: AIGateway, sales: SalesCo
     return [(p.name, p.price) for p in answer.products if p.price is not None][:MAX_PRODUCTS]
 
 
+def _names_in(name: str, text: str) -> bool:
+    """Whether ``text`` names the product ``name`` (each letter word of the name, typos in
+    the ending allowed: "lattes", "латте")."""
+    said = knowledge.content_words(text)
+    words = [w for w in knowledge.content_words(name) if w.isalpha() and len(w) > 2]
+    return bool(words) and all(any(s.startswith(w[:4]) for s in said) for w in words)
+
+
+def _line(name: str, qty: int) -> str:
+    return f"{name} × {qty}" if qty > 1 else name
+
+
 async def _start_order(message: Message, session: AsyncSession, app: App, ai: AIGateway,
                        sales: SalesContext, state: FSMContext, *, text: str,
                        locale: str) -> None:
@@ -221,27 +233,36 @@ async def _start_order(message: Message, session: AsyncSession, app: App, ai: AI
             "🛒 Great! A person from our team will take your order here in a moment. "
             "Please write what you would like."))
         return
+    qty = quantity.parse_quantity(text, [n for n, _p in products]) or 1
+    named = [(n, p) for n, p in products if _names_in(n, text)]
     await state.set_state(OrderSG.picking)
-    await state.update_data(products=[[n, p] for n, p in products])
+    await state.update_data(products=[[n, p] for n, p in products], qty=qty)
+    if len(named) == 1 and qty > 1:  # "ikkita latte": straight to the confirmation
+        await _confirm(message, session, app, sales, state, name=named[0][0],
+                       price=named[0][1], qty=qty, locale=locale)
+        return
     await _say(message, session, sales.conversation, _("🛒 What would you like to order?"),
                source="template", markup=keyboards.products_keyboard(products, locale),
                intent="order")
 
 
 async def _place(message: Message, session: AsyncSession, app: App, sales: SalesContext,
-                 state: FSMContext, *, name: str, price: int, locale: str) -> None:
+                 state: FSMContext, *, name: str, price: int, locale: str,
+                 qty: int = 1) -> None:
     conversation = sales.conversation
-    order_id = await conversations.place_order(session, conversation, name=name, price=price)
+    qty = min(max(1, qty), quantity.MAX_QTY)
+    order_id = await conversations.place_order(session, conversation, name=name, price=price,
+                                               qty=qty)
     await nurture.stop(session, conversation, "purchase")
     await state.clear()
     phone = await conversations.lead_phone(session, conversation)
     await queue_order_notice(session, app.i18n, bot_id=owner_bot_id(app),
-                             conversation=conversation, order_id=order_id, item=name,
-                             total=price, phone=phone)
+                             conversation=conversation, order_id=order_id,
+                             item=_line(name, qty), total=price * qty, phone=phone)
     await _say(message, session, conversation, _(
         "✅ Order #{id} is placed: {item} — {total}. We'll contact you at {phone} to confirm "
         "delivery and payment. Thank you!").format(
-            id=order_id, item=escape(name), total=money(price, locale),
+            id=order_id, item=escape(_line(name, qty)), total=money(price * qty, locale),
             phone=escape(phone or "")), source="template", markup=keyboards.no_keyboard(),
         intent="order")
 
@@ -447,7 +468,8 @@ async def _take_phone(message: Message, session: AsyncSession, app: App, sales: 
         pick = data.get("pick")
         if pick:
             await _place(message, session, app, sales, state, name=str(pick[0]),
-                         price=int(pick[1]), locale=locale)
+                         price=int(pick[1]), locale=locale,
+                         qty=int(pick[2]) if len(pick) > 2 else 1)
             return
     if conversation.handoff != conversations.Handoff.NONE.value:
         await queue_customer_message(session, app.i18n, bot_id=owner_bot_id(app),
@@ -499,16 +521,25 @@ async def _pick(message: Message, session: AsyncSession, app: App, sales: SalesC
                              reply_markup=keyboards.menu_keyboard())
         return
     name, price = str(products[index][0]), int(products[index][1])
+    await _confirm(message, session, app, sales, state, name=name, price=price,
+                   qty=int(data.get("qty") or 1), locale=locale)
+
+
+async def _confirm(message: Message, session: AsyncSession, app: App, sales: SalesContext,
+                   state: FSMContext, *, name: str, price: int, qty: int,
+                   locale: str) -> None:
+    """The picked product and quantity: placed when the phone is known, else the line
+    total and a request for the phone."""
     if await conversations.lead_phone(session, sales.conversation):
         await _place(message, session, app, sales, state, name=name, price=price,
-                     locale=locale)
+                     locale=locale, qty=qty)
         return
     await state.set_state(OrderSG.contact)
-    await state.update_data(pick=[name, price])
+    await state.update_data(pick=[name, price, qty])
     await _say(message, session, sales.conversation, _(
         "{item} — {total}. Please share your phone number so we can confirm the order.")
-        .format(item=escape(name), total=money(price, locale)), source="template",
-        markup=keyboards.contact_keyboard())
+        .format(item=escape(_line(name, qty)), total=money(price * qty, locale)),
+        source="template", markup=keyboards.contact_keyboard())
 
 
 # ------------------------------------------------------------------------------ text
@@ -570,7 +601,11 @@ async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGat
                         reply=_complaint_reply())
     elif intent == Intent.GREETING:
         await _welcome(message, session, sales)
-    elif intent == Intent.ORDER:
+    elif intent == Intent.ORDER or (
+            intent == Intent.UNKNOWN and quantity.has_quantity(text)
+            and any(_names_in(name, text)
+                    for name, _price in await _priced(session, app, ai, sales, text, locale))):
+        # "ikkita latte", "latte 2": an order of a product named, with the quantity
         await _start_order(message, session, app, ai, sales, state, text=text, locale=locale)
     elif intent == Intent.UNKNOWN and is_yes(text) and await _offered_person(session,
                                                                                conversation):

@@ -32,7 +32,7 @@ from services.ai.gateway import AIGateway
 from services.ai.types import AIRequest, Turn
 from services.db.models import Business
 from services.salesbot import knowledge
-from services.salesbot.intents import Intent
+from services.salesbot.intents import Intent, detect_intent
 from services.salesbot.knowledge import EntryKind, EntryView, ProductView
 from services.salesbot.normalize import normalize
 from services.salesbot.texts import N_, Translate, language_of, money, translate
@@ -75,6 +75,7 @@ ORDER_PROMPT = N_("Great! To place an order, tell me what you would like and how
                   "share your phone number so we can confirm it.")
 COMPLAINT_REPLY = N_("We are sorry about this. I am passing your message to a manager right "
                      "now; they will get back to you shortly.")
+NOT_LISTED = N_("Sorry, we don't have “{item}” on our list.")
 HUMAN_REPLY = N_("Of course — I am connecting you with a manager. Please wait a moment.")
 
 
@@ -134,6 +135,53 @@ async def _from_kb(kb: knowledge.Snapshot, *, text: str, intent: Intent, languag
             loose = kb.best_match(text, 0.0, kind)
             return SalesAnswer((loose.entry if loose else of_kind[0]).answer, "kb")
     return None
+
+
+# --- 1b. an item that is not on the list -----------------------------------------------------
+
+# Words of a "what do you have / how much" question that name no product (normalised); the
+# intent keywords (narx, qancha, menyu, стоит, price…) are recognised by ``detect_intent``.
+_QUESTION_WORDS = frozenset(normalize(" ".join((
+    "sizlarda sizda sotasizmi sotasiz sotiladimi sotiladi boshqa yana hamma barcha narsa "
+    "nimalar nechta qilib bitta dona kerakmi olsam olsa",
+    "ваш ваши вас у есть ли продаете продаёте продаётся продается почём штука",
+    "much have sell sold all list got one any some also",
+))).split())
+_NOT_LISTED_WORDS = 6  # a longer message is a question, not "a pizza?"
+_ITEM_WORD = re.compile(r"[^\W\d_][\w'‘’ʻ`-]*")
+
+
+def _vocabulary(business: Business, kb: knowledge.Snapshot) -> set[str]:
+    words: set[str] = set()
+    for product in kb.products:
+        words.update(knowledge.content_words(f"{product.name} {product.description}"))
+    for entry in kb.entries:
+        words.update(knowledge.content_words(f"{entry.question} {entry.answer}"))
+    for name in ("name", "industry", "sub_industry", "tagline", "description", "usp"):
+        words.update(knowledge.content_words(str(getattr(business, name) or "")))
+    return words
+
+
+def _similar(word: str, known: set[str]) -> bool:
+    return word in known or any(
+        len(word) >= 4 and len(k) >= 4 and word[:4] == k[:4] for k in known)
+
+
+def unlisted_item(business: Business, kb: knowledge.Snapshot, text: str) -> str | None:
+    """The one product-like word of a short price/product question ("pitsa narxi qancha?")
+    that nothing of this business matches, as the customer wrote it; None when there is no
+    such word, or more than one (conservative: then the plain list is the answer)."""
+    if len(text.split()) > _NOT_LISTED_WORDS or kb.match_products(text):
+        return None
+    left = [w for w in knowledge.content_words(text)
+            if w.isalpha() and len(w) >= 3 and w not in _QUESTION_WORDS
+            and detect_intent(w).intent is Intent.UNKNOWN]
+    if len(left) != 1 or _similar(left[0], _vocabulary(business, kb)):
+        return None
+    for token in _ITEM_WORD.findall(text):
+        if knowledge.content_words(token) == left:
+            return str(token)
+    return left[0]
 
 
 # --- 2. templates -----------------------------------------------------------------------------
@@ -422,6 +470,12 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
     if intent is Intent.ORDER:  # the products the customer named come first (or alone)
         products = kb.match_products(text)[:3] or products
     templated = _from_template(business, products, intent=intent, language=language, t=t)
+    if templated is not None and intent in (Intent.PRODUCT, Intent.PRICING):
+        missing = unlisted_item(business, kb, text)
+        if missing is not None:  # say so first, then what there is
+            note = t(NOT_LISTED, language).format(item=_clip(missing, 40))
+            return SalesAnswer(f"{note}\n{templated.text}", templated.source,
+                               templated.products)
     if templated is not None:
         return templated
     if ai is not None and ai.enabled and text.strip():

@@ -187,8 +187,17 @@ def request_handoff(conversation: SalesConversation, *, reason: str) -> bool:
     return True
 
 
+def was_closed(conversation: SalesConversation) -> bool:
+    """True when the conversation had a hand-off that an operator closed and the customer
+    has not asked for a person since (asking again flags it ``waiting``)."""
+    return conversation.handoff == Handoff.NONE.value and conversation.handoff_at is not None
+
+
 def take_handoff(conversation: SalesConversation, *, operator_id: int) -> None:
-    """An operator answers: the conversation is theirs until closed."""
+    """An operator answers: the conversation is theirs until closed. ``Conflict`` (reason
+    ``closed``) for a closed one: an old card's Reply must not silently re-open it."""
+    if was_closed(conversation):
+        raise Conflict(reason="closed")
     conversation.handoff = Handoff.ACTIVE.value
     conversation.handoff_operator_id = operator_id
     if conversation.handoff_at is None:

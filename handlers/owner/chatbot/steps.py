@@ -289,6 +289,11 @@ async def _conversation(session: AsyncSession, conversation_id: int,
                                                 user_id=user.id)
 
 
+def _closed_note() -> str:
+    return _("This conversation was closed; the customer is back with the bot. It comes "
+             "back to you if they ask for a person again.")
+
+
 @router.callback_query(HandoffCB.filter(F.action == HandoffAction.REPLY),
                        flags={"perm": PUBLIC})
 async def on_reply(callback: CallbackQuery, callback_data: HandoffCB, session: AsyncSession,
@@ -297,6 +302,9 @@ async def on_reply(callback: CallbackQuery, callback_data: HandoffCB, session: A
         conversation = await _conversation(session, callback_data.conversation, user)
     except NotFound:
         await callback.answer(_("This conversation is not yours to answer."), show_alert=True)
+        return
+    if conversations.was_closed(conversation):  # an old card: not a silent re-open
+        await callback.answer(_closed_note(), show_alert=True)
         return
     await state.set_state(OperatorSG.replying)
     await state.update_data(conversation=conversation.id)
@@ -327,6 +335,9 @@ async def reply_entered(message: Message, session: AsyncSession, app: App, user:
         conversation = await _conversation(session, conversation_id, user)
     except NotFound:
         await message.answer(_("This conversation is not yours to answer."))
+        return
+    if conversations.was_closed(conversation):  # closed while the reply was being written
+        await message.answer(_closed_note())
         return
     text = message.text or ""
     try:
