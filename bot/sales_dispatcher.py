@@ -76,12 +76,10 @@ class SalesContextMiddleware(BaseMiddleware):
             return None
         name = " ".join(p for p in (tg_user.first_name, tg_user.last_name) if p)
         text = getattr(getattr(event, "message", None), "text", None)
-        # The language the locale middleware would switch a new conversation to goes into
-        # its INSERT, so first contact needs no UPDATE of it (the same value either way).
-        language = (text and detect_language(text)) or customer_language(tg_user, text)
         conversation = await conversations.open_conversation(
             session, business_id=business.id, bot_id=served.bot.id, chat_id=chat.id,
-            name=name, username=tg_user.username, language=language)
+            name=name, username=tg_user.username,
+            language=customer_language(tg_user, text))
         data["sales"] = SalesContext(bot_id=served.bot.id, business=business,
                                      conversation=conversation)
         return await handler(event, data)

@@ -45,37 +45,16 @@ class SqlStorage(BaseStorage):
 
     With ``cache`` (single process only) reads are served from memory; a write drops the key
     at once and again when its transaction ends, so the next read sees what was committed.
-    The cache also keeps the set of every key that has a row (read once, then grown by this
-    process's writes), so a chat that never had a state or data — every new customer of a
-    sales bot — is answered without a SELECT even after its cache entry was evicted.
     """
 
     def __init__(self, engine: AsyncEngine, builder: KeyBuilder | None = None, *,
-                 cache: bool = False, cache_size: int = 50_000,
-                 known_keys_limit: int = 500_000) -> None:
+                 cache: bool = False, cache_size: int = 50_000) -> None:
         self._sessions = make_sessionmaker(engine)
         self._builder = builder or key_builder()
         self._dialect = engine.dialect.name
         self._cache: OrderedDict[str, tuple[str | None, dict[str, Any]]] | None = (
             OrderedDict() if cache else None)
         self._cache_size = cache_size
-        # Keys with a row: None until loaded (or when there are too many to keep);
-        # ``_written`` holds the keys written while the load was in flight.
-        self._known: set[str] | None = None
-        self._written: set[str] = set()
-        self._known_state = "unloaded" if cache else "off"
-        self._known_limit = known_keys_limit
-
-    async def _load_known(self, session: AsyncSession) -> None:
-        self._known_state = "loading"
-        keys = set((await session.scalars(
-            select(FsmRecord.key).limit(self._known_limit + 1))).all())
-        if len(keys) > self._known_limit:
-            self._known_state = "off"
-        else:
-            self._known = keys | self._written
-            self._known_state = "loaded"
-        self._written.clear()
 
     def _upsert(self, key: str, values: dict[str, Any]) -> Any:
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
@@ -98,13 +77,7 @@ class SqlStorage(BaseStorage):
         built = self._builder.build(key)
         if self._cache is not None and built in self._cache:
             return self._cache[built]
-        if self._known is not None and built not in self._known:
-            return (None, {})  # never written: nothing to read
         async with self._session() as session:
-            if self._known_state == "unloaded":
-                await self._load_known(session)
-                if self._known is not None and built not in self._known:
-                    return (None, {})
             row = (await session.execute(
                 select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == built))).first()
         value = (row[0], dict(row[1] or {})) if row else (None, {})
@@ -117,12 +90,6 @@ class SqlStorage(BaseStorage):
     async def _write(self, key: StorageKey, statement: Any) -> None:
         built = self._builder.build(key)
         cache = self._cache
-        if self._known is not None:
-            self._known.add(built)
-            if len(self._known) > self._known_limit:
-                self._known, self._known_state = None, "off"
-        elif self._known_state in ("unloaded", "loading"):
-            self._written.add(built)
         async with self._session() as session:
             if cache is not None:
 
