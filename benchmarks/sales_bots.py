@@ -202,8 +202,10 @@ async def main(args: argparse.Namespace, parent: Connection,
 
         profiler = cProfile.Profile()
         profiler.enable()
+    cpu_before = time.process_time()  # the server's CPU (all its threads) over the load
     parent.send("go")
     result = await loop.run_in_executor(None, parent.recv)
+    cpu_used = time.process_time() - cpu_before
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -228,6 +230,11 @@ async def main(args: argparse.Namespace, parent: Connection,
     print(f"server RSS: {rss_idle:.0f} MB before the bots, {rss_serving:.0f} MB serving "
           f"{served} bots, {rss_after:.0f} MB after the load (target ≤ 400 MB); emulator "
           f"process {result['rss']:.0f} MB")
+    # less noisy than the throughput on a shared machine: CPU seconds the server spent
+    # (warm-up included) over the messages pushed; 1 / this is one process's ceiling
+    total_sent = int(args.rate * (args.seconds + WARMUP_SECONDS))
+    print(f"server CPU: {cpu_used:.1f} s for {total_sent} messages = "
+          f"{cpu_used * 1000 / total_sent:.2f} ms per customer message")
     print(f"machine: {os.cpu_count()} cores (shared with other work)")
     await runtime.close()
     await web.cleanup()
