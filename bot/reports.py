@@ -13,18 +13,16 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from bot import formatting
 from bot.formatting import babel_locale, day, money, number
+from bot.kpi_texts import change_text, change_tone, trend, value_text
 from services.charts.dashboard import Bar, CardSpec
 from services.charts.report import ReportImage, render_report
 from services.kpi import KpiCard, KpiName
-from services.kpi.formulas import Change
 from services.reports import ReportData, ReportKind
 from services.reports.exports import PdfTable, ReportPdf, Sheet, WorkbookLabels
 
 CAPTION_LIMIT = 1024
 EMOJI = {KpiName.REVENUE: "💰", KpiName.LEADS: "🧲", KpiName.ORDERS: "🛒", KpiName.CAC: "🎯",
          KpiName.ROAS: "💸", KpiName.ROI: "📈"}
-MONEY = frozenset({KpiName.REVENUE, KpiName.CAC})
-LOWER_IS_BETTER = frozenset({KpiName.CAC})
 ARROWS = {"up": "▲", "down": "▼", "flat": "■", "new": "★"}
 
 
@@ -45,43 +43,6 @@ def kpi_label(name: KpiName) -> str:
     return {KpiName.REVENUE: _("Revenue"), KpiName.LEADS: _("Leads"),
             KpiName.ORDERS: _("Orders"), KpiName.CAC: "CAC", KpiName.ROAS: _("ROAS"),
             KpiName.ROI: _("Marketing ROI")}.get(name, name.value)
-
-
-def value_text(name: KpiName, value: float | None, locale: str) -> str:
-    if value is None:
-        return "—"
-    if name in MONEY:
-        return money(round(value), locale)
-    if name is KpiName.ROI:
-        return number(round(value, 1), locale) + "%"
-    if name is KpiName.ROAS:
-        return number(round(value, 2), locale) + "×"
-    return number(round(value), locale)
-
-
-def trend(change: Change) -> str | None:
-    if change.is_new:
-        return "new"
-    if change.pct is None:
-        return None
-    return "up" if change.pct > 0 else "down" if change.pct < 0 else "flat"
-
-
-def change_text(change: Change, locale: str) -> str:
-    if change.is_new:
-        return _("new")
-    if change.pct is None:
-        return ""
-    sign = "+" if change.pct > 0 else "−" if change.pct < 0 else "±"
-    return f"{sign}{number(round(abs(change.pct), 1), locale)}%"
-
-
-def tone(name: KpiName, change: Change) -> str | None:
-    direction = trend(change)
-    if direction in (None, "flat"):
-        return None
-    good = direction in ("up", "new")
-    return "good" if good != (name in LOWER_IS_BETTER) else "bad"
 
 
 def period_text(data: ReportData, locale: str) -> str:
@@ -154,7 +115,7 @@ def report_image(data: ReportData, locale: str) -> ReportImage:
     """The image spec of a report, every text localized."""
     cards = [CardSpec(label=kpi_label(c.name), value=value_text(c.name, c.value, locale),
                       change=change_text(c.change, locale), trend=trend(c.change),
-                      tone=tone(c.name, c.change)) for c in data.cards.values()]
+                      tone=change_tone(c.name, c.change)) for c in data.cards.values()]
     channels = [Bar(channel_name(c.name), c.revenue, money(c.revenue, locale))
                 for c in data.channels[:5]]
     goals = [Bar(g.title[:40], g.percent, f"{g.percent}%") for g in data.goals[:4]]

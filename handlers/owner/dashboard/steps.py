@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.formatting import babel_locale, channel_name, money
+from bot.kpi_texts import change_text, change_tone, trend, value_text
 from bot.middlewares.permissions import BUSINESS
 from handlers import labels
 from handlers.drafts import DraftSlot
@@ -57,10 +58,10 @@ def _day_labels(period: Period) -> list[str]:
 
 def _dashboard_png(board: Dashboard, business: Business, locale: str) -> bytes:
     cards = [CardSpec(label=labels.kpi_name(name) if name is not KpiName.CAC else "CAC",
-                      value=texts.value_text(name, board.cards[name].value, locale),
-                      change=texts.change_text(board.cards[name].change, locale),
-                      trend=texts.trend(board.cards[name].change),
-                      tone=texts.change_tone(name, board.cards[name].change))
+                      value=value_text(name, board.cards[name].value, locale),
+                      change=change_text(board.cards[name].change, locale),
+                      trend=trend(board.cards[name].change),
+                      tone=change_tone(name, board.cards[name].change))
              for name in DASHBOARD_CARDS]
     funnel = [Bar(labels.funnel_stage(s.stage.value), s.reached,
                   f"{s.reached}" + ("" if s.conversion is None or s.stage.value == "awareness"
@@ -84,13 +85,13 @@ def _dashboard_png(board: Dashboard, business: Business, locale: str) -> bytes:
 def _kpi_png(result: KpiResult, locale: str) -> bytes:
     card = result.card
     subtitle = texts.period_line(result.period, locale)
-    change = texts.change_text(card.change, locale)
+    change = change_text(card.change, locale)
     if change:
         subtitle += " · " + change
     if card.band is not None:
         subtitle += " · " + labels.kpi_band(card.band.value)
     return render_kpi(title=labels.kpi_name(card.name),
-                      value=texts.value_text(card.name, card.value, locale), subtitle=subtitle,
+                      value=value_text(card.name, card.value, locale), subtitle=subtitle,
                       days=_day_labels(result.period), values=[v for _, v in result.series],
                       tone=None if card.tone is None else card.tone.value,
                       empty_text=_("No daily series for this KPI"),

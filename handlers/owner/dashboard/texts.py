@@ -8,8 +8,9 @@ from datetime import date
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.formatting import day, money, number
+from bot.formatting import day, number
 from bot.insight_texts import PRIORITY_ICON, render
+from bot.kpi_texts import change_text, trend, value_text
 from handlers import labels
 from handlers.ui import h
 from services.errors import InvalidInput
@@ -23,7 +24,6 @@ from services.kpi import (
     Period,
     PeriodKind,
 )
-from services.kpi.formulas import Change
 from services.validation import parse_date
 
 # What owners type after /kpi, in uz, uz_Cyrl, ru and en, plus the usual abbreviations.
@@ -64,11 +64,6 @@ for _kind, _words in {
 
 _APOSTROPHES = re.compile("[ʻ‘’`ʼ]")
 _RANGE = re.compile(r"^(\S+)\s*(?:-|–|—|\.\.)\s*(\S+)$")
-LOWER_IS_BETTER = frozenset({KpiName.CAC, KpiName.CHURN, KpiName.CPL})
-MONEY = frozenset({KpiName.REVENUE, KpiName.SPEND, KpiName.CAC, KpiName.AOV, KpiName.CLV,
-                   KpiName.CPL})
-PERCENT = frozenset({KpiName.ROI, KpiName.CHURN, KpiName.LEAD_CONVERSION, KpiName.ENGAGEMENT})
-TIMES = frozenset({KpiName.ROAS, KpiName.LTV_CAC})
 LISTED = (KpiName.CAC, KpiName.AOV, KpiName.CLV, KpiName.LTV_CAC, KpiName.ROAS, KpiName.ROI,
           KpiName.CHURN, KpiName.LEAD_CONVERSION, KpiName.ENGAGEMENT, KpiName.CPL)
 
@@ -109,48 +104,6 @@ def split_kpi_args(args: str) -> tuple[KpiName | None, str, str]:
             if name is not None:
                 return name, " ".join(words[:take]), " ".join(words[take:])
     return None, " ".join(words[:1]), " ".join(words[1:])
-
-
-def value_text(name: KpiName, value: float | None, locale: str) -> str:
-    """A KPI value in the user's locale, or "—" when undefined."""
-    if value is None:
-        return "—"
-    if name in MONEY:
-        return money(round(value), locale)
-    if name in PERCENT:
-        return number(round(value, 1), locale) + "%"
-    if name in TIMES:
-        return number(round(value, 2), locale) + "×"
-    return number(round(value), locale)
-
-
-def trend(change: Change) -> str | None:
-    if change.is_new:
-        return "new"
-    if change.pct is None:
-        return None
-    return "up" if change.pct > 0 else "down" if change.pct < 0 else "flat"
-
-
-def change_text(change: Change, locale: str) -> str:
-    """``+12%``, ``−5%``, ``new`` or empty when it can't be computed."""
-    if change.is_new:
-        return _("new")
-    if change.pct is None:
-        return ""
-    sign = "+" if change.pct > 0 else "−" if change.pct < 0 else "±"
-    return f"{sign}{number(round(abs(change.pct), 1), locale)}%"
-
-
-def change_tone(name: KpiName, change: Change) -> str | None:
-    """Whether the change is good news: growth is, except for costs and churn."""
-    direction = trend(change)
-    if direction in (None, "flat") or name is KpiName.SPEND:
-        return None
-    good = direction in ("up", "new")
-    if name in LOWER_IS_BETTER:
-        good = not good
-    return "good" if good else "bad"
 
 
 def card_line(emoji: str, card: KpiCard, locale: str) -> str:
