@@ -1,7 +1,7 @@
 """1,000 business bots served by one process: resident memory and customer reply latency.
 
     python benchmarks/sales_bots.py [--bots 1000] [--rate 200] [--seconds 15]
-                                    [--database-url URL]
+                                    [--database-url URL] [--full-path-share 0.2]
 
 Mode: webhook (``biznespilot webhook``). At this scale long polling would keep 1,000 open
 getUpdates requests and 1,000 poll loops alive in the process; webhooks cost nothing per idle
@@ -10,14 +10,17 @@ bot — one aiohttp app, one route ``/tg/{bot_id}``, each bot's secret checked.
 "Telegram" is the built-in Bot API emulator in a separate process (as the real one is on
 another machine): it registers the bots, delivers webhooks and times each reply. The server
 process is the real thing: the owner bot and a ``SalesRuntime`` in webhook mode serving every
-bot with the full sales dispatcher (de-dup, flood control, DB transaction, FSM, business and
-conversation, locale) → intent → answer sources → reply, plus the transcript, the message
-counter and the funnel stage. Customers ask about prices (the non-AI path).
+bot. Customers ask about prices (the non-AI path), which the sales fast lane
+(``handlers/sales/fast.py``) answers in batches: one transaction per batch for the
+conversation, the transcript, the message counter and the funnel stage, the reply in the
+webhook's response. ``--full-path-share`` makes that share of the messages questions no rule
+answers, which go through the full sales dispatcher (de-dup, flood control, a transaction of
+their own, FSM, business and conversation, locale, intent, answer sources, ``sendMessage``).
 
 Load: open loop at ``--rate`` messages per second, each from a new customer of a bot chosen
 round-robin (so every message is a first contact: the conversation row is created too); the
 first two seconds are warm-up and not counted. Latency = webhook push → the bot's
-sendMessage arriving at the emulator.
+sendMessage arriving at the emulator (in the webhook's response, or as its own request).
 """
 
 from __future__ import annotations
@@ -59,8 +62,9 @@ def rss_mb() -> float:
 # ------------------------------------------------------------------ "Telegram" (child)
 
 
-def _telegram(conn: Connection, bots: int, rate: float, seconds: float) -> None:
-    asyncio.run(_telegram_main(conn, bots, rate, seconds))
+def _telegram(conn: Connection, bots: int, rate: float, seconds: float,
+              full_share: float) -> None:
+    asyncio.run(_telegram_main(conn, bots, rate, seconds, full_share))
 
 
 def _update(chat_id: int, n: int, text: str) -> dict[str, Any]:
@@ -70,7 +74,8 @@ def _update(chat_id: int, n: int, text: str) -> dict[str, Any]:
                         "from": user}}
 
 
-async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: float) -> None:
+async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: float,
+                         full_share: float) -> None:
     from bot.emulator import BotAPIEmulator
 
     loop = asyncio.get_running_loop()
@@ -89,6 +94,9 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
     pushed: dict[int, float] = {}
     start = time.time()
     texts = ("narxi qancha?", "цена какая?", "how much is it?", "qancha turadi")
+    # questions no rule answers: the full path (aiogram, the ORM, "shall I connect you?")
+    others = ("kafolat bormi?", "у вас есть гарантия?", "is there a warranty?")
+    every = round(1 / full_share) if full_share > 0 else 0
     for k in range(total):
         due = start + k / rate
         delay = due - time.time()
@@ -96,7 +104,9 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
             await asyncio.sleep(delay)
         chat = FIRST_CHAT + k
         pushed[chat] = time.time()
-        emu.push_update(bot_token(k % bots), _update(chat, 1, texts[k % len(texts)]))
+        text = (others[k % len(others)] if every and k % every == 0
+                else texts[k % len(texts)])
+        emu.push_update(bot_token(k % bots), _update(chat, 1, text))
     send_done = time.time()
     deadline = send_done + 30
     replied: dict[int, float] = {}
@@ -131,8 +141,16 @@ async def _telegram_main(conn: Connection, bots: int, rate: float, seconds: floa
 
 
 async def _seed(app: Any, bots_count: int) -> None:
+    from sqlalchemy import delete
+
     from services import profile, users
-    from services.db.models import SalesBot
+    from services.db.models import (
+        ProcessedUpdate,
+        SalesBot,
+        SalesConversation,
+        SalesMessage,
+        UsageCounter,
+    )
     from services.salesbot import bots
     from services.salesbot.bots import BotIdentity
 
@@ -142,6 +160,9 @@ async def _seed(app: Any, bots_count: int) -> None:
                            first_name="Shop")
 
     box = app.box
+    async with app.sessionmaker.begin() as session:  # a database kept from an earlier run:
+        for model in (ProcessedUpdate, SalesMessage, SalesConversation, UsageCounter):
+            await session.execute(delete(model))  # every message a first contact again
     for start in range(0, bots_count, 100):
         async with app.sessionmaker.begin() as session:
             for i in range(start, min(bots_count, start + 100)):
@@ -235,6 +256,11 @@ async def main(args: argparse.Namespace, parent: Connection,
     total_sent = int(args.rate * (args.seconds + WARMUP_SECONDS))
     print(f"server CPU: {cpu_used:.1f} s for {total_sent} messages = "
           f"{cpu_used * 1000 / total_sent:.2f} ms per customer message")
+    lane = runtime.fast_lane
+    if lane is not None:
+        print(f"fast lane: {lane.taken} of {total_sent} messages in {lane.batches} batches "
+              f"({lane.taken / max(1, lane.batches):.1f} per batch); the rest took the full "
+              f"path")
     print(f"machine: {os.cpu_count()} cores (shared with other work)")
     await runtime.close()
     await web.cleanup()
@@ -251,11 +277,15 @@ if __name__ == "__main__":
     parser.add_argument("--count-sql", action="store_true",
                         help="count the SQL statements per customer message")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the load phase into FILE")
+    parser.add_argument("--full-path-share", type=float, default=0.0, metavar="SHARE",
+                        help="this share of the messages (0–1) are questions no rule answers, "
+                             "which the fast lane leaves to the full path")
     arguments = parser.parse_args()
     # fork before any event loop exists; the child is "Telegram"
     context = multiprocessing.get_context("fork")
     parent_end, child_end = context.Pipe()
     process = context.Process(target=_telegram, args=(child_end, arguments.bots,
-                                                     arguments.rate, arguments.seconds))
+                                                     arguments.rate, arguments.seconds,
+                                                     arguments.full_path_share))
     process.start()
     asyncio.run(main(arguments, parent_end, process))

@@ -275,6 +275,13 @@ def make_outbox_sender(app: App, bots: dict[int, Bot]) -> OutboxSender:
                         guards=[nurture.cancel_unqualified])
 
 
+def sales_fast_lane(app: App, runtime: Any, *, dedup: Any, throttle: Any) -> Any:
+    """The sales fast lane (``handlers.sales.fast``) for a webhook runtime."""
+    from handlers.sales.fast import FastLane
+
+    return FastLane(app, runtime, dedup=dedup, throttle=throttle)
+
+
 def sales_handlers() -> tuple[Router, Any]:
     """The business bots' router and error handler (mounted by ``bot.sales_dispatcher``;
     the composition root is the one place that reaches up into ``handlers``)."""

@@ -16,7 +16,13 @@ from aiogram.types import ErrorEvent, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18nMiddleware
 
-from bot.app import App, make_dedup, run_sync_filters_inline, sales_handlers
+from bot.app import (
+    App,
+    make_dedup,
+    run_sync_filters_inline,
+    sales_fast_lane,
+    sales_handlers,
+)
 from bot.middlewares import DbSessionMiddleware, ThrottlingMiddleware
 from bot.sales_flood import dropped_recorder
 from services.db.models import Business, SalesConversation
@@ -40,7 +46,12 @@ class SalesContext:
 def customer_language(tg_user: TgUser | None, text: str | None = None) -> str:
     """The customer's language: Telegram's hint, corrected by the script they write in
     (Cyrillic Uzbek letters → uz_Cyrl; Cyrillic otherwise → ru unless Telegram says uz)."""
-    guess = guess_language(getattr(tg_user, "language_code", None))
+    return language_for(getattr(tg_user, "language_code", None), text)
+
+
+def language_for(language_code: str | None, text: str | None = None) -> str:
+    """``customer_language`` from Telegram's ``language_code`` alone (a raw update)."""
+    guess = guess_language(language_code)
     if text:
         lowered = text.lower()
         if any(ch in lowered for ch in "ўқғҳ"):
@@ -129,11 +140,14 @@ async def build_sales_dispatcher(app: App, runtime: SalesRuntime) -> Dispatcher:
     # closes it.
     dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
     settings = app.settings
-    dp.update.outer_middleware(await make_dedup(app))
-    dp.update.outer_middleware(ThrottlingMiddleware(rate=settings.flood_rate,
-                                                    window=settings.flood_window_seconds,
-                                                    on_flood=_flood_notice(app),
-                                                    on_drop=dropped_recorder(app)))
+    dedup = await make_dedup(app)
+    throttle = ThrottlingMiddleware(rate=settings.flood_rate,
+                                    window=settings.flood_window_seconds,
+                                    on_flood=_flood_notice(app), on_drop=dropped_recorder(app))
+    dp.update.outer_middleware(dedup)
+    dp.update.outer_middleware(throttle)
+    if runtime.mode == "webhook":  # the lane answers in the webhook's response
+        runtime.fast_lane = sales_fast_lane(app, runtime, dedup=dedup, throttle=throttle)
     dp.update.outer_middleware(DbSessionMiddleware(app.sessionmaker))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(SalesContextMiddleware(runtime))

@@ -19,8 +19,10 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -130,7 +132,11 @@ class SalesRuntime:
         # SQLite has one writer: updates handled one at a time queue in order instead of
         # sleeping in the busy handler's back-off (which made the tail seconds long)
         sqlite = app.settings.database_url.startswith("sqlite")
-        self._handling = asyncio.Semaphore(1 if sqlite else 64)
+        self.handling = asyncio.Semaphore(1 if sqlite else 64)
+        # webhook mode: one update of a chat at a time, in arrival order (a customer's
+        # quick second message waits for the first one's reply)
+        self._chats: dict[tuple[int, int], list[Any]] = {}
+        self.fast_lane: Any = None  # handlers.sales.fast.FastLane, set by the dispatcher
         app.extras["sales_runtime"] = self
         if owner_bot is not None and owner_dispatcher is not None:
             token = owner_bot.token
@@ -308,15 +314,63 @@ class SalesRuntime:
         if not secret or not secrets.compare_digest(secret.encode(), served.secret.encode()):
             return web.Response(status=401, text="Unauthorized")
         try:
-            update = Update.model_validate_json(body, context={"bot": served.bot})
+            data = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="bad update")
-        try:
-            async with self._handling:
-                await served.dispatcher.feed_update(served.bot, update)
-        except Exception:  # answered what it could; a non-2xx would make Telegram re-send
-            log.exception("bot %s: update %s failed", bot_id, update.update_id)
+        async with self._chat_turn(bot_id, data):
+            lane = self.fast_lane
+            candidate = lane.parse(served, data) if lane is not None and lane.enabled else None
+            if candidate is not None:
+                if lane.dedup.seen(bot_id, candidate.update_id):
+                    return web.json_response({})
+                reply = await lane.offer(candidate)
+                if reply is not None:  # the reply rides on the webhook's response
+                    return web.json_response(reply)
+            try:
+                update = Update.model_validate(data, context={"bot": served.bot})
+            except ValueError:
+                return web.Response(status=400, text="bad update")
+            try:
+                async with self.handling:
+                    await served.dispatcher.feed_update(served.bot, update)
+            except Exception:  # answered what it could; a non-2xx would make Telegram re-send
+                log.exception("bot %s: update %s failed", bot_id, update.update_id)
         return web.json_response({})
+
+    @contextlib.asynccontextmanager
+    async def _chat_turn(self, bot_id: int, data: Any) -> AsyncIterator[None]:
+        """Hold the chat's turn (see ``_chats``) while its update is handled."""
+        chat_id = chat_of(data)
+        if chat_id is None:
+            yield
+            return
+        key = (bot_id, chat_id)
+        entry = self._chats.get(key)
+        if entry is None:
+            entry = self._chats[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._chats[key]
+
+
+def chat_of(data: Any) -> int | None:
+    """The chat a raw update belongs to (messages, button presses, member changes)."""
+    if not isinstance(data, dict):
+        return None
+    for kind in ("message", "edited_message", "my_chat_member", "callback_query"):
+        event = data.get(kind)
+        if isinstance(event, dict):
+            if kind == "callback_query":
+                event = event.get("message")
+            chat = event.get("chat") if isinstance(event, dict) else None
+            chat_id = chat.get("id") if isinstance(chat, dict) else None
+            return chat_id if isinstance(chat_id, int) else None
+    return None
 
 
 def runtime_of(app: Any) -> SalesRuntime | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, case, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -246,6 +247,18 @@ async def account_subscription(session: AsyncSession, *, owner_id: int) -> Subsc
     return None if sub is None else _view(sub, utcnow())
 
 
+async def account_subscriptions(session: AsyncSession,
+                                owner_ids: Collection[int]) -> dict[int, SubscriptionView]:
+    """``account_subscription`` for several owners in one query (owners without one are
+    left out)."""
+    if not owner_ids:
+        return {}
+    now = utcnow()
+    rows = await session.scalars(select(Subscription).where(
+        Subscription.user_id.in_(sorted(owner_ids))))
+    return {sub.user_id: _view(sub, now) for sub in rows}
+
+
 async def business_subscription(session: AsyncSession, *, business_id: int) -> SubscriptionView:
     """The subscription that covers a business: its owner's."""
     # ``get``: no query when the business is already in the session (every bot update)
@@ -343,6 +356,49 @@ async def usage(session: AsyncSession, *, business_id: int, resource: Resource) 
         )
     )
     return _status(view, resource, int(used or 0))
+
+
+async def usage_many(session: AsyncSession, business_ids: Collection[int], *,
+                     resource: Resource, period: str, lock: bool = False) -> dict[int, int]:
+    """The counters of several businesses for one bucket (0 where none exists yet);
+    ``lock`` holds the rows (PostgreSQL ``FOR UPDATE``) until the transaction ends, so a
+    limit checked against them stays true until ``add_usage`` in the same transaction."""
+    if not business_ids:
+        return {}
+    stmt = select(UsageCounter.business_id, UsageCounter.used).where(
+        UsageCounter.business_id.in_(sorted(business_ids)),
+        UsageCounter.resource == resource.value, UsageCounter.period == period)
+    if lock:  # in one order, so two batches never wait on each other crosswise
+        stmt = stmt.order_by(UsageCounter.business_id).with_for_update()
+    found = {int(b): int(u or 0) for b, u in await session.execute(stmt)}
+    return {business_id: found.get(business_id, 0) for business_id in business_ids}
+
+
+async def add_usage(session: AsyncSession, amounts: Mapping[int, int], *, resource: Resource,
+                    period: str) -> dict[int, int]:
+    """Add to several businesses' counters without a limit guard (the caller checked the
+    limit against ``usage_many(..., lock=True)`` in this transaction); the counters after.
+    A missing bucket is created first (``ON CONFLICT DO NOTHING``: a concurrent first use
+    is harmless)."""
+    if not amounts:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(UsageCounter).on_conflict_do_nothing(
+            index_elements=["business_id", "resource", "period"]),
+        [{"business_id": b, "resource": resource.value, "period": period, "used": 0}
+         for b in sorted(amounts)])
+    amount = case(*((UsageCounter.business_id == b, literal(n, BigInteger))
+                    for b, n in sorted(amounts.items())), else_=literal(0, BigInteger))
+    rows = await session.execute(
+        update(UsageCounter).where(
+            UsageCounter.business_id.in_(sorted(amounts)),
+            UsageCounter.resource == resource.value, UsageCounter.period == period)
+        .values(used=UsageCounter.used + amount)
+        .returning(UsageCounter.business_id, UsageCounter.used)
+        .execution_options(synchronize_session=False))
+    return {int(b): int(u) for b, u in rows}
 
 
 async def consume(

@@ -40,10 +40,25 @@ class DedupMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        key = (data["bot"].id, event.update_id)
-        if not self._remember(key):
-            return None
-        if self._redis is not None and not await self._redis.set(
-                f"bp:upd:{key[0]}:{key[1]}", 1, nx=True, ex=48 * 3600):
+        if not await self.claim(data["bot"].id, event.update_id):
             return None
         return await handler(event, data)
+
+    def seen(self, bot_id: int, update_id: int) -> bool:
+        """Whether this process handled the update already (nothing remembered)."""
+        return (bot_id, update_id) in self._seen
+
+    async def claim(self, bot_id: int, update_id: int) -> bool:
+        """Remember the update; False when it was seen before (here or, with Redis, by any
+        process)."""
+        key = (bot_id, update_id)
+        if not self._remember(key):
+            return False
+        return self._redis is None or bool(await self._redis.set(
+            f"bp:upd:{bot_id}:{update_id}", 1, nx=True, ex=48 * 3600))
+
+    async def release(self, bot_id: int, update_id: int) -> None:
+        """Forget a claim whose work was rolled back, so the update is handled again."""
+        self._seen.pop((bot_id, update_id), None)
+        if self._redis is not None:
+            await self._redis.delete(f"bp:upd:{bot_id}:{update_id}")

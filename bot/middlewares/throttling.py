@@ -35,15 +35,8 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        now = self._clock()
-        hits = self._hits.get(user.id)
-        if hits is None:
-            if len(self._hits) >= self._max_users:
-                self._hits.clear()
-            hits = self._hits[user.id] = deque()
-        while hits and now - hits[0] > self._window:
-            hits.popleft()
-        if len(hits) >= self._rate:
+        if not self.allow(user.id):
+            now = self._clock()
             if self._on_flood and now - self._warned.get(user.id, -1e9) > self._window:
                 self._warned[user.id] = now
                 assert isinstance(event, Update)
@@ -51,5 +44,19 @@ class ThrottlingMiddleware(BaseMiddleware):
             if self._on_drop and isinstance(event, Update):
                 await self._on_drop(event, data)
             return None
-        hits.append(now)
         return await handler(event, data)
+
+    def allow(self, user_id: int) -> bool:
+        """Count one update of ``user_id``; False (and nothing counted) past the rate."""
+        now = self._clock()
+        hits = self._hits.get(user_id)
+        if hits is None:
+            if len(self._hits) >= self._max_users:
+                self._hits.clear()
+            hits = self._hits[user_id] = deque()
+        while hits and now - hits[0] > self._window:
+            hits.popleft()
+        if len(hits) >= self._rate:
+            return False
+        hits.append(now)
+        return True

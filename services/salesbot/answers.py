@@ -115,7 +115,7 @@ _clip = clip
 # --- 1. the knowledge base --------------------------------------------------------------------
 
 
-async def _from_kb(kb: knowledge.Snapshot, *, text: str, intent: Intent, language: str,
+def _from_kb(kb: knowledge.Snapshot, *, text: str, intent: Intent, language: str,
                    t: Translate) -> SalesAnswer | None:
     named = kb.match_products(text)
     if named and intent in (Intent.PRODUCT, Intent.PRICING, Intent.UNKNOWN, Intent.ORDER):
@@ -455,16 +455,35 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
                          translate_with: Translate | None = None) -> SalesAnswer:
     """The best answer this business can give to ``text``; ``history`` is (author, text) pairs,
     oldest first. ``translate_with`` replaces the catalog lookup (e.g. the bot's I18n)."""
-    t = translate_with or translate
-    language = language_of(language)
     # ``get``: the identity map first (the sales dispatcher loaded it), no query then
     business = await session.get(Business, business_id)
     if business is None:
         return SalesAnswer("", "none")
     kb = await knowledge.snapshot(session, business_id=business_id)
-    entries, products = kb.entries, kb.products
+    found = answer_by_rules(business, kb, text=text, intent=intent, language=language,
+                                  translate_with=translate_with)
+    if found is not None:
+        return found
+    if ai is not None and ai.enabled and text.strip():
+        products = kb.products
+        if intent is Intent.ORDER:  # the products the customer named come first (or alone)
+            products = kb.match_products(text)[:3] or products
+        return await _from_ai(session, ai, business=business, entries=kb.entries,
+                              products=products, text=text, language=language_of(language),
+                              history=history)
+    return SalesAnswer("", "none")
+
+
+def answer_by_rules(business: Business, kb: knowledge.Snapshot, *, text: str,
+                          intent: Intent, language: str,
+                          translate_with: Translate | None = None) -> SalesAnswer | None:
+    """Steps 1 and 2 of the order (the knowledge base, then templates) from data already in
+    hand, without I/O; None when only the model (or a person) could answer."""
+    t = translate_with or translate
+    language = language_of(language)
+    products = kb.products
     if intent not in (Intent.HUMAN, Intent.COMPLAINT, Intent.GREETING):
-        found = await _from_kb(kb, text=text, intent=intent, language=language, t=t)
+        found = _from_kb(kb, text=text, intent=intent, language=language, t=t)
         if found is not None:
             return found
     if intent is Intent.ORDER:  # the products the customer named come first (or alone)
@@ -476,10 +495,4 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
             note = t(NOT_LISTED, language).format(item=_clip(missing, 40))
             return SalesAnswer(f"{note}\n{templated.text}", templated.source,
                                templated.products)
-    if templated is not None:
-        return templated
-    if ai is not None and ai.enabled and text.strip():
-        return await _from_ai(session, ai, business=business, entries=entries,
-                              products=products, text=text, language=language,
-                              history=history)
-    return SalesAnswer("", "none")
+    return templated

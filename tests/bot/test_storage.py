@@ -48,3 +48,41 @@ async def test_redis_storage_roundtrip() -> None:
     assert await storage.get_state(key) == "S:x"
     assert await storage.get_data(key) == {"a": 1}
     await storage.close()
+
+
+@pytest.mark.parametrize("cache", [False, True])
+async def test_get_states_reads_many_keys_at_once(db: Database, cache: bool) -> None:
+    storage = SqlStorage(db.engine, cache=cache)
+    await storage.set_state(_key(), "OrderSG:picking")
+    await storage.set_data(StorageKey(bot_id=1, chat_id=11, user_id=11), {"only": "data"})
+    keys = [_key(), StorageKey(bot_id=1, chat_id=11, user_id=11), _key(bot_id=2), _key()]
+    assert await storage.get_states(keys) == ["OrderSG:picking", None, None, "OrderSG:picking"]
+    await storage.set_state(_key(), None)  # a write is seen by the next batch read
+    assert await storage.get_states(keys[:1]) == [None]
+
+
+async def test_dedup_claim_and_release_in_memory_and_redis() -> None:
+    from bot.middlewares import DedupMiddleware
+
+    dedup = DedupMiddleware()
+    assert not dedup.seen(7, 1) and await dedup.claim(7, 1)
+    assert dedup.seen(7, 1) and not await dedup.claim(7, 1)
+    await dedup.release(7, 1)  # rolled back: handled again
+    assert await dedup.claim(7, 1)
+    redis = pytest.importorskip("redis.asyncio")
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception:
+        await client.aclose()
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    update_id = uuid.uuid4().int % 10**9
+    one, two = DedupMiddleware(redis=client), DedupMiddleware(redis=client)
+    try:
+        assert await one.claim(7, update_id)
+        assert not await two.claim(7, update_id)  # another process had it
+        await one.release(7, update_id)
+        assert await DedupMiddleware(redis=client).claim(7, update_id)
+    finally:
+        await client.delete(f"bp:upd:7:{update_id}")
+        await client.aclose()

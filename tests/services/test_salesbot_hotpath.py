@@ -80,3 +80,43 @@ async def test_counting_a_message_is_one_update_once_the_bucket_exists(
     assert (first.used, second.used) == (1, 2) and second.allowed
     # the subscription, then UPDATE ... RETURNING (no follow-up SELECT of the counter)
     assert len(seen) == 2 and seen[1].lstrip().upper().startswith("UPDATE")
+
+
+async def test_batched_reads_match_the_single_ones(session: AsyncSession) -> None:
+    """The fast lane's batch helpers: knowledge-base stamps that hit the same cache as
+    ``snapshot``, counters read and added for several businesses, subscriptions by owner."""
+    from services.plans import Resource
+    from services.salesbot import knowledge
+
+    first = await make_owner(session, 8711, name="Batch One")
+    second = await make_owner(session, 8712, name="Batch Two")
+    await knowledge.add_product(session, business_id=first.id, name="Latte", price=28_000)
+    await knowledge.add_entry(session, business_id=first.id, kind="delivery",
+                              question="Do you deliver?", answer="Within 2 hours.")
+    await session.commit()
+    single = await knowledge.snapshot(session, business_id=first.id)
+    both = await knowledge.snapshots(session, [first.id, second.id])
+    assert both[first.id] is single  # the same stamp: a cache hit, no reload
+    assert both[second.id].products == [] and both[second.id].entries == []
+    await knowledge.add_product(session, business_id=first.id, name="Beans", price=90_000)
+    await session.commit()
+    changed = await knowledge.snapshots(session, [first.id])
+    assert sorted(p.name for p in changed[first.id].products) == ["Beans", "Latte"]
+
+    resource = Resource.CHATBOT_MESSAGES_PER_MONTH
+    period = plans.period_key(resource)
+    ids = {first.id, second.id}
+    assert await plans.usage_many(session, ids, resource=resource, period=period) == {
+        first.id: 0, second.id: 0}
+    assert await plans.add_usage(session, {first.id: 2, second.id: 1}, resource=resource,
+                                 period=period) == {first.id: 2, second.id: 1}
+    assert await plans.add_usage(session, {first.id: 3}, resource=resource,
+                                 period=period) == {first.id: 5}
+    assert await plans.usage_many(session, ids, resource=resource, period=period,
+                                  lock=True) == {first.id: 5, second.id: 1}
+    single_status = await plans.usage(session, business_id=first.id, resource=resource)
+    assert single_status.used == 5
+    views = await plans.account_subscriptions(session, {8711, 8712, 1})
+    assert set(views) == {8711, 8712}
+    assert views[8711].limits == (await plans.business_subscription(
+        session, business_id=first.id)).limits

@@ -1,0 +1,383 @@
+"""The sales fast lane: plain customer questions the rules can answer, handled in batches.
+
+At webhook scale (one process, a thousand bots, 200 customer messages a second) the full
+path — aiogram's middleware chain, one ORM transaction per update and a ``sendMessage``
+round trip for the reply — costs ~10 ms of CPU per message, and on SQLite each update holds
+the one writer for all of that. This lane takes the common case off it:
+
+* **which updates:** a private text message from a person, not a command, not a phone
+  number, whose intent by rules is a greeting or a product, price, delivery or payment
+  question; the customer is not in the order wizard (no FSM state), no person has the
+  conversation, the month's message limit has room, and the knowledge base or a template
+  answers it (the model is never called here). Everything else — and any update the lane
+  is unsure of — goes down the full path unchanged.
+* **how:** updates that arrive while a batch is being written wait for the next one
+  (group commit: no timer, one batch at a time, so a lone message goes at once and a burst
+  shares the work). A batch is one transaction: a handful of reads for all of its
+  customers (conversations, FSM states, subscriptions, counters, knowledge-base stamps),
+  then the writes (new conversations, both transcript lines, counters, stages, the update
+  ids) as multi-row statements. The same decisions as ``steps._converse`` are taken with
+  the same functions (intents, stages, answer sources, rendering, keyboards).
+* **the reply** goes back in the webhook's HTTP response (Bot API: a webhook may answer
+  with one method call), after the batch has committed, so nothing is acknowledged that is
+  not stored, and a crash before the commit makes Telegram send the update again. Telegram
+  does not report errors of such a reply; a customer who blocked the bot shows up as the
+  ``my_chat_member`` update instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.billing_notices import owner_bot_id
+from bot.middlewares import DedupMiddleware, ThrottlingMiddleware
+from bot.sales_dispatcher import language_for
+from bot.sales_notices import queue_limit_warning
+from bot.storage import SqlStorage, current_session
+from handlers.sales import keyboards
+from handlers.sales.steps import _no_answer_text, render_answer, typed_phone, welcome_text
+from services import plans
+from services.db.base import utcnow
+from services.db.models import Business, ProcessedUpdate, SalesConversation, SalesMessage
+from services.plans import UNLIMITED, Resource
+from services.salesbot import answers, conversations, knowledge, nurture
+from services.salesbot.intents import Intent, IntentResult, detect_intent
+from services.salesbot.language import detect_language
+from services.users import LANGUAGES, guess_language
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.sales_runtime import SalesRuntime, Served
+
+log = logging.getLogger(__name__)
+
+# the intents the rules answer completely (the rest may need the order flow, the model or
+# a person)
+ANSWERED = frozenset({Intent.GREETING, Intent.PRODUCT, Intent.PRICING, Intent.DELIVERY,
+                      Intent.PAYMENT})
+MAX_BATCH = 200
+MESSAGES = Resource.CHATBOT_MESSAGES_PER_MONTH
+# Core tables: the batch writes are multi-row statements without the ORM's unit of work
+CONVERSATIONS = cast(Table, SalesConversation.__table__)
+TRANSCRIPT = cast(Table, SalesMessage.__table__)
+UPDATE_IDS = cast(Table, ProcessedUpdate.__table__)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A customer message the lane may take (read off the raw update, nothing trusted yet
+    beyond its shape)."""
+
+    served: Served
+    business_id: int
+    update_id: int
+    chat_id: int
+    user: dict[str, Any]
+    text: str
+    intent: IntentResult
+    future: asyncio.Future[dict[str, Any] | None] = field(repr=False)
+    claimed: bool = False  # its update id is remembered as handled (released on failure)
+
+    @property
+    def bot_id(self) -> int:
+        return self.served.bot.id
+
+
+@dataclass(slots=True)
+class Turn:
+    """What one taken message writes: the conversation's new state and two transcript lines."""
+
+    candidate: Candidate
+    conversation_id: int | None  # None: first contact, inserted with the batch
+    stage: str
+    language: str
+    customer_intent: str
+    reply_text: str
+    reply_source: str
+    reply_intent: str
+    reply: dict[str, Any]
+
+
+def parse(served: Served, data: Any) -> Candidate | None:
+    """The candidate in a raw update, or None when the full path must see it."""
+    if served.business_id is None or not isinstance(data, dict):
+        return None
+    message = data.get("message")
+    update_id = data.get("update_id")
+    if not isinstance(message, dict) or not isinstance(update_id, int) or len(data) != 2:
+        return None
+    chat, user, text = message.get("chat"), message.get("from"), message.get("text")
+    if (not isinstance(chat, dict) or chat.get("type") != "private"
+            or not isinstance(user, dict) or user.get("is_bot") is not False
+            or not isinstance(text, str) or not isinstance(chat.get("id"), int)
+            or user.get("id") != chat.get("id")):
+        return None
+    # anything beyond a plain text (a reply, a forward, a caption, entities such as a
+    # command) is the full path's business
+    if set(message) - {"message_id", "date", "chat", "from", "text"}:
+        return None
+    text = text.strip()
+    if not text or text.startswith("/") or typed_phone(text) is not None:
+        return None
+    intent = detect_intent(text)
+    if intent.intent not in ANSWERED:
+        return None
+    loop = asyncio.get_running_loop()
+    return Candidate(served=served, business_id=served.business_id, update_id=update_id,
+                     chat_id=chat["id"], user=user, text=text, intent=intent,
+                     future=loop.create_future())
+
+
+class FastLane:
+    """Batches candidates into one transaction each (see the module docstring)."""
+
+    def __init__(self, app: App, runtime: SalesRuntime, *, dedup: DedupMiddleware,
+                 throttle: ThrottlingMiddleware) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.dedup = dedup
+        self.throttle = throttle
+        self._pending: list[Candidate] = []
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0  # counters for the benchmark and the tests
+        self.taken = 0
+
+    parse = staticmethod(parse)
+
+    @property
+    def enabled(self) -> bool:
+        # a test that injects its own answer composer means the full path
+        return self.app.extras.get("sales_compose") is None
+
+    async def offer(self, candidate: Candidate) -> dict[str, Any] | None:
+        """The webhook reply for ``candidate`` once its batch committed, or None: the full
+        path takes it (nothing of it was written)."""
+        self._pending.append(candidate)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+        return await candidate.future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                async with self.runtime.handling:
+                    await self._run(batch)
+            except Exception:
+                log.exception("sales fast lane: a batch of %d failed; the full path takes it",
+                              len(batch))
+                for candidate in batch:
+                    if candidate.claimed and not candidate.future.done():
+                        await self.dedup.release(candidate.bot_id, candidate.update_id)
+                    if not candidate.future.done():
+                        candidate.future.set_result(None)
+
+    async def _run(self, batch: list[Candidate]) -> None:
+        self.batches += 1
+        async with self.app.sessionmaker() as session:
+            token = current_session.set(session)  # FSM reads join this transaction
+            try:
+                turns, warnings = await self._decide(session, batch)
+                if turns:
+                    await self._write(session, turns, warnings)
+                await session.commit()
+            finally:
+                current_session.reset(token)
+        taken = {id(turn.candidate) for turn in turns}
+        self.taken += len(turns)
+        for turn in turns:
+            turn.candidate.future.set_result(turn.reply)
+        for candidate in batch:
+            if id(candidate) not in taken and not candidate.future.done():
+                candidate.future.set_result(None)
+
+    # ------------------------------------------------------------------ reads, decisions
+
+    async def _decide(self, session: AsyncSession, batch: list[Candidate]
+                      ) -> tuple[list[Turn], list[tuple[int, int, int, int]]]:
+        keys = [(c.bot_id, c.chat_id) for c in batch]
+        rows = (await session.execute(select(
+            SalesConversation.id, SalesConversation.bot_id, SalesConversation.customer_chat_id,
+            SalesConversation.business_id, SalesConversation.stage,
+            SalesConversation.language, SalesConversation.handoff)
+            .where(tuple_(SalesConversation.bot_id, SalesConversation.customer_chat_id)
+                   .in_(keys)))).all()
+        existing = {(r.bot_id, r.customer_chat_id): r for r in rows}
+        states = await self._states(batch)
+        business_ids = {c.business_id for c in batch}
+        businesses = {b.id: b for b in await session.scalars(
+            select(Business).where(Business.id.in_(sorted(business_ids))))}
+        views = await plans.account_subscriptions(
+            session, {b.owner_id for b in businesses.values()})
+        period = plans.period_key(MESSAGES)
+        used = await plans.usage_many(session, business_ids, resource=MESSAGES, period=period,
+                                      lock=True)
+        kbs = await knowledge.snapshots(session, businesses)
+        ai = self.app.ai
+        model_answers = ai is not None and ai.enabled
+        turns: list[Turn] = []
+        counted: dict[int, int] = {}
+        for candidate, state in zip(batch, states, strict=True):
+            row = existing.get((candidate.bot_id, candidate.chat_id))
+            business = businesses.get(candidate.business_id)
+            view = views.get(business.owner_id) if business is not None else None
+            if (state is not None or business is None or view is None
+                    or (row is not None and (row.business_id != candidate.business_id
+                                             or row.handoff != conversations.Handoff.NONE))):
+                continue
+            limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
+            so_far = used[candidate.business_id] + counted.get(candidate.business_id, 0)
+            if limit != UNLIMITED and so_far + 1 > limit:
+                continue  # the full path's polite reply and hand-off
+            turn = self._turn(candidate, row, business, kbs[candidate.business_id],
+                              model_answers)
+            if turn is None or not self.throttle.allow(candidate.user["id"]):
+                continue  # past the flood limit: the full path says so
+            if not await self.dedup.claim(candidate.bot_id, candidate.update_id):
+                candidate.future.set_result({})  # handled before (another process): done
+                continue
+            candidate.claimed = True
+            counted[candidate.business_id] = counted.get(candidate.business_id, 0) + 1
+            turns.append(turn)
+        warnings = []
+        for business_id, n in counted.items():
+            view = views[businesses[business_id].owner_id]
+            limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
+            if limit == UNLIMITED:
+                continue
+            before = used[business_id]
+            for number in range(before + 1, before + n + 1):
+                level = conversations.crossed(number, limit)
+                if level is not None:
+                    warnings.append((business_id, level, number, limit))
+        return turns, warnings
+
+    async def _states(self, batch: list[Candidate]) -> list[str | None]:
+        keys = [StorageKey(bot_id=c.bot_id, chat_id=c.chat_id, user_id=c.user["id"])
+                for c in batch]
+        storage = self.app.storage
+        if isinstance(storage, SqlStorage):
+            return await storage.get_states(keys)
+        return list(await asyncio.gather(*(storage.get_state(key) for key in keys)))
+
+    def _turn(self, candidate: Candidate, row: Any, business: Business,
+              kb: knowledge.Snapshot, model_answers: bool) -> Turn | None:
+        """The same decisions ``steps._converse`` takes for these intents; None when the
+        model could do better than the rules (the full path asks it)."""
+        user = candidate.user
+        written = detect_language(candidate.text)
+        if row is None:
+            language = written or language_for(user.get("language_code"), candidate.text)
+        else:
+            language = written or row.language or language_for(user.get("language_code"),
+                                                               candidate.text)
+        locale = language if language in LANGUAGES else guess_language(
+            user.get("language_code"))
+        result = candidate.intent
+        intent = result.intent
+        current = row.stage if row is not None else "awareness"
+        stage = conversations.next_stage(current, conversations.INTENT_STAGE[intent],
+                                         confidence=result.confidence,
+                                         by_model=result.confidence < 1.0)
+        i18n = self.app.i18n
+        with i18n.context(), i18n.use_locale(locale):
+            markup: InlineKeyboardMarkup
+            if intent is Intent.GREETING:
+                text, source = welcome_text(business.name), "template"
+                markup = keyboards.menu_keyboard()
+            else:
+                answer = answers.answer_by_rules(business, kb, text=candidate.text,
+                                                 intent=intent, language=locale)
+                text = render_answer(answer, locale) if answer is not None else ""
+                if answer is not None and text:
+                    source, markup = answer.source, keyboards.after_answer_keyboard()
+                elif model_answers:
+                    return None
+                else:
+                    text, source = _no_answer_text(), "fallback"
+                    markup = keyboards.operator_keyboard()
+        reply = {"method": "sendMessage", "chat_id": candidate.chat_id, "text": text,
+                 "parse_mode": "HTML",
+                 "reply_markup": markup.model_dump(mode="json", exclude_none=True)}
+        return Turn(candidate=candidate, conversation_id=None if row is None else row.id,
+                    stage=stage, language=language or "", customer_intent=intent.value,
+                    reply_text=text, reply_source=source, reply_intent=intent.value,
+                    reply=reply)
+
+    # ------------------------------------------------------------------------- writes
+
+    async def _write(self, session: AsyncSession, turns: list[Turn],
+                     warnings: list[tuple[int, int, int, int]]) -> None:
+        now = utcnow()
+        connection = await session.connection()
+        fresh = [t for t in turns if t.conversation_id is None]
+        if fresh:
+            inserted = await connection.execute(
+                insert(CONVERSATIONS).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.bot_id,
+                                                CONVERSATIONS.c.customer_chat_id),
+                [_new_conversation(t, now) for t in fresh])
+            ids = {(bot_id, chat_id): cid for cid, bot_id, chat_id in inserted}
+            for turn in fresh:
+                turn.conversation_id = ids[(turn.candidate.bot_id, turn.candidate.chat_id)]
+        known = [t for t in turns if t not in fresh]
+        if known:
+            await connection.execute(
+                update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("cid")).values(
+                    stage=bindparam("stage"), language=bindparam("lang"),
+                    customer_name=bindparam("name"), customer_username=bindparam("username"),
+                    messages_in=CONVERSATIONS.c.messages_in + 1,
+                    messages_out=CONVERSATIONS.c.messages_out + 1,
+                    last_customer_at=now, last_reply_at=now, updated_at=now),
+                [{"cid": t.conversation_id, "stage": t.stage, "lang": t.language or None,
+                  "name": _name(t.candidate.user),
+                  "username": t.candidate.user.get("username")} for t in known])
+            await nurture.stop_many(session, {t.conversation_id for t in known
+                                              if t.conversation_id is not None}, "reply")
+        lines = []
+        for turn in turns:
+            base = {"business_id": turn.candidate.business_id,
+                    "conversation_id": turn.conversation_id, "operator_id": None,
+                    "created_at": now}
+            lines.append({**base, "author": "customer",
+                          "text": turn.candidate.text[:conversations.MESSAGE_MAX],
+                          "intent": turn.customer_intent, "source": None})
+            lines.append({**base, "author": "bot",
+                          "text": turn.reply_text[:conversations.MESSAGE_MAX],
+                          "intent": turn.reply_intent, "source": turn.reply_source})
+        await connection.execute(insert(TRANSCRIPT), lines)
+        amounts: dict[int, int] = {}
+        for turn in turns:
+            amounts[turn.candidate.business_id] = amounts.get(turn.candidate.business_id, 0) + 1
+        await plans.add_usage(session, amounts, resource=MESSAGES,
+                              period=plans.period_key(MESSAGES))
+        for business_id, level, number, limit in warnings:
+            await queue_limit_warning(session, self.app.i18n, bot_id=owner_bot_id(self.app),
+                                      business_id=business_id, level=level, used=number,
+                                      limit=limit)
+        await connection.execute(insert(UPDATE_IDS), [
+            {"bot_id": t.candidate.bot_id, "update_id": t.candidate.update_id,
+             "created_at": now} for t in turns])
+
+
+def _name(user: dict[str, Any]) -> str:
+    return " ".join(str(p) for p in (user.get("first_name"), user.get("last_name"))
+                    if p)[:128]
+
+
+def _new_conversation(turn: Turn, now: Any) -> dict[str, Any]:
+    user = turn.candidate.user
+    return {"business_id": turn.candidate.business_id, "bot_id": turn.candidate.bot_id,
+            "customer_chat_id": turn.candidate.chat_id, "customer_name": _name(user),
+            "customer_username": user.get("username"), "language": turn.language or None,
+            "stage": turn.stage, "handoff": conversations.Handoff.NONE.value,
+            "messages_in": 1, "messages_out": 1, "last_customer_at": now,
+            "last_reply_at": now, "created_at": now, "updated_at": now}
+
