@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
@@ -16,6 +17,7 @@ def babel_locale(locale: str) -> str:
     return _BABEL_LOCALE.get(locale, "uz")
 
 
+@lru_cache(maxsize=16_384)  # babel is slow and prices repeat: the chatbot formats many
 def number(value: int | float, locale: str) -> str:
     """``1 250 000`` (uz, ru) or ``1,250,000`` (en)."""
     return format_decimal(value, locale=babel_locale(locale))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from typing import Any
@@ -27,6 +28,16 @@ async def start_owner_bot(app: App, token: str) -> tuple[Bot, Dispatcher]:
     await set_default_commands(bot, app.i18n)
     log.info("owner bot @%s ready", me.username)
     return bot, dp
+
+
+def settle_heap() -> None:
+    """Move everything start-up built (modules, routers, a thousand bots, caches) out of the
+    garbage collector's sight (``gc.freeze``). Without it a full collection walks the whole
+    long-lived heap and stops the event loop for ~0.3–0.4 s under load (measured with
+    ``benchmarks/sales_bots.py``: p99 320–370 ms without, 72–80 ms with); objects made later
+    are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def start_amocrm_worker(app: App) -> tuple[Any, asyncio.Task[None]]:
@@ -60,6 +71,7 @@ async def run_polling(app: App, token: str) -> None:
     sender = make_outbox_sender(app, runtime.all_bots)
     sending = asyncio.create_task(sender.run())
     amocrm = start_amocrm_worker(app)
+    settle_heap()
     try:
         await poller.run()
     finally:
@@ -99,6 +111,7 @@ async def run_webhook(app: App, token: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    settle_heap()
     try:
         await stop.wait()
     finally:

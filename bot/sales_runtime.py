@@ -133,8 +133,8 @@ class SalesRuntime:
         # sleeping in the busy handler's back-off (which made the tail seconds long)
         sqlite = app.settings.database_url.startswith("sqlite")
         self.handling = asyncio.Semaphore(1 if sqlite else 64)
-        # webhook mode: one update of a chat at a time, in arrival order (a customer's
-        # quick second message waits for the first one's reply)
+        # webhook mode, business bots: one update of a chat at a time, in arrival order (a
+        # customer's quick second message waits for the first one's reply)
         self._chats: dict[tuple[int, int], list[Any]] = {}
         self.fast_lane: Any = None  # handlers.sales.fast.FastLane, set by the dispatcher
         app.extras["sales_runtime"] = self
@@ -317,7 +317,9 @@ class SalesRuntime:
             data = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="bad update")
-        async with self._chat_turn(bot_id, data):
+        # the owner bot keeps handling a chat's updates concurrently (as polling does: a
+        # "stop" button must reach a handler still running)
+        async with self._chat_turn(bot_id, data if served.business_id is not None else None):
             lane = self.fast_lane
             candidate = lane.parse(served, data) if lane is not None and lane.enabled else None
             if candidate is not None:

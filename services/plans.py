@@ -6,9 +6,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, case, func, literal, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -375,30 +375,26 @@ async def usage_many(session: AsyncSession, business_ids: Collection[int], *,
 
 
 async def add_usage(session: AsyncSession, amounts: Mapping[int, int], *, resource: Resource,
-                    period: str) -> dict[int, int]:
+                    period: str) -> None:
     """Add to several businesses' counters without a limit guard (the caller checked the
-    limit against ``usage_many(..., lock=True)`` in this transaction); the counters after.
-    A missing bucket is created first (``ON CONFLICT DO NOTHING``: a concurrent first use
-    is harmless)."""
+    limit against ``usage_many(..., lock=True)`` in this transaction). A missing bucket is
+    created first (``ON CONFLICT DO NOTHING``: a concurrent first use is harmless). Two
+    statements whatever the number of businesses (each compiled once per process)."""
     if not amounts:
-        return {}
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(UsageCounter).on_conflict_do_nothing(
-            index_elements=["business_id", "resource", "period"]),
-        [{"business_id": b, "resource": resource.value, "period": period, "used": 0}
-         for b in sorted(amounts)])
-    amount = case(*((UsageCounter.business_id == b, literal(n, BigInteger))
-                    for b, n in sorted(amounts.items())), else_=literal(0, BigInteger))
-    rows = await session.execute(
-        update(UsageCounter).where(
-            UsageCounter.business_id.in_(sorted(amounts)),
-            UsageCounter.resource == resource.value, UsageCounter.period == period)
-        .values(used=UsageCounter.used + amount)
-        .returning(UsageCounter.business_id, UsageCounter.used)
-        .execution_options(synchronize_session=False))
-    return {int(b): int(u) for b, u in rows}
+    table = cast(Table, UsageCounter.__table__)
+    connection = await session.connection()
+    rows = [{"b": b, "n": n, "r": resource.value, "p": period} for b, n in sorted(amounts.items())]
+    await connection.execute(
+        insert(table).values(business_id=bindparam("b"), resource=bindparam("r"),
+                             period=bindparam("p"), used=0)
+        .on_conflict_do_nothing(index_elements=["business_id", "resource", "period"]), rows)
+    await connection.execute(
+        update(table).where(table.c.business_id == bindparam("b"),
+                            table.c.resource == bindparam("r"), table.c.period == bindparam("p"))
+        .values(used=table.c.used + bindparam("n")), rows)
 
 
 async def consume(

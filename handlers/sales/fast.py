@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,12 +45,20 @@ from bot.sales_dispatcher import language_for
 from bot.sales_notices import queue_limit_warning
 from bot.storage import SqlStorage, current_session
 from handlers.sales import keyboards
-from handlers.sales.steps import _no_answer_text, render_answer, typed_phone, welcome_text
+from handlers.sales.steps import (
+    courtesy_text,
+    is_courtesy,
+    is_yes,
+    no_answer_text,
+    render_answer,
+    typed_phone,
+    welcome_text,
+)
 from services import plans
 from services.db.base import utcnow
 from services.db.models import Business, ProcessedUpdate, SalesConversation, SalesMessage
 from services.plans import UNLIMITED, Resource
-from services.salesbot import answers, conversations, knowledge, nurture
+from services.salesbot import answers, conversations, knowledge, nurture, quantity
 from services.salesbot.intents import Intent, IntentResult, detect_intent
 from services.salesbot.language import detect_language
 from services.users import LANGUAGES, guess_language
@@ -59,10 +69,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# the intents the rules answer completely (the rest may need the order flow, the model or
-# a person)
+# the intents the rules answer completely (the rest need the order flow or a person);
+# UNKNOWN only while no model is configured, and not a "yes" (it may accept "shall I
+# connect you?") or a quantity (it may be an order)
 ANSWERED = frozenset({Intent.GREETING, Intent.PRODUCT, Intent.PRICING, Intent.DELIVERY,
-                      Intent.PAYMENT})
+                      Intent.PAYMENT, Intent.UNKNOWN})
 MAX_BATCH = 200
 MESSAGES = Resource.CHATBOT_MESSAGES_PER_MONTH
 # Core tables: the batch writes are multi-row statements without the ORM's unit of work
@@ -102,7 +113,7 @@ class Turn:
     customer_intent: str
     reply_text: str
     reply_source: str
-    reply_intent: str
+    reply_intent: str | None
     reply: dict[str, Any]
 
 
@@ -128,7 +139,8 @@ def parse(served: Served, data: Any) -> Candidate | None:
     if not text or text.startswith("/") or typed_phone(text) is not None:
         return None
     intent = detect_intent(text)
-    if intent.intent not in ANSWERED:
+    if intent.intent not in ANSWERED or (intent.intent is Intent.UNKNOWN and (
+            is_yes(text) or quantity.has_quantity(text))):
         return None
     loop = asyncio.get_running_loop()
     return Candidate(served=served, business_id=served.business_id, update_id=update_id,
@@ -147,8 +159,10 @@ class FastLane:
         self.throttle = throttle
         self._pending: list[Candidate] = []
         self._task: asyncio.Task[None] | None = None
+        self._markups: dict[tuple[str, str], dict[str, Any]] = {}
         self.batches = 0  # counters for the benchmark and the tests
         self.taken = 0
+        self.declined: Counter[str] = Counter()  # why candidates went to the full path
 
     parse = staticmethod(parse)
 
@@ -229,18 +243,32 @@ class FastLane:
             row = existing.get((candidate.bot_id, candidate.chat_id))
             business = businesses.get(candidate.business_id)
             view = views.get(business.owner_id) if business is not None else None
-            if (state is not None or business is None or view is None
-                    or (row is not None and (row.business_id != candidate.business_id
-                                             or row.handoff != conversations.Handoff.NONE))):
+            reason = None
+            if state is not None:
+                reason = "fsm state"
+            elif business is None or view is None:
+                reason = "no business or subscription"
+            elif row is not None and row.business_id != candidate.business_id:
+                reason = "another business's conversation"
+            elif row is not None and row.handoff != conversations.Handoff.NONE:
+                reason = "hand-off"
+            else:
+                limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
+                so_far = used[candidate.business_id] + counted.get(candidate.business_id, 0)
+                if limit != UNLIMITED and so_far + 1 > limit:
+                    reason = "message limit"  # the full path's polite reply and hand-off
+            turn = None
+            if reason is None:
+                assert business is not None
+                turn = self._turn(candidate, row, business, kbs[candidate.business_id],
+                                  model_answers)
+                if turn is None:
+                    reason = "for the model"
+                elif not self.throttle.allow(candidate.user["id"]):
+                    reason = "flood"  # the full path says so
+            if turn is None or reason is not None:
+                self.declined[reason or "?"] += 1
                 continue
-            limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
-            so_far = used[candidate.business_id] + counted.get(candidate.business_id, 0)
-            if limit != UNLIMITED and so_far + 1 > limit:
-                continue  # the full path's polite reply and hand-off
-            turn = self._turn(candidate, row, business, kbs[candidate.business_id],
-                              model_answers)
-            if turn is None or not self.throttle.allow(candidate.user["id"]):
-                continue  # past the flood limit: the full path says so
             if not await self.dedup.claim(candidate.bot_id, candidate.update_id):
                 candidate.future.set_result({})  # handled before (another process): done
                 continue
@@ -283,34 +311,51 @@ class FastLane:
             user.get("language_code"))
         result = candidate.intent
         intent = result.intent
-        current = row.stage if row is not None else "awareness"
-        stage = conversations.next_stage(current, conversations.INTENT_STAGE[intent],
-                                         confidence=result.confidence,
-                                         by_model=result.confidence < 1.0)
+        if intent is Intent.UNKNOWN and model_answers:
+            return None  # the model may answer it: the full path asks
+        stage = row.stage if row is not None else "awareness"
+        target = conversations.INTENT_STAGE.get(intent)
+        if target is not None:
+            stage = conversations.next_stage(stage, target, confidence=result.confidence,
+                                             by_model=result.confidence < 1.0)
         i18n = self.app.i18n
+        reply_intent: str | None = intent.value
         with i18n.context(), i18n.use_locale(locale):
-            markup: InlineKeyboardMarkup
+            keyboard: Callable[[], InlineKeyboardMarkup]
             if intent is Intent.GREETING:
                 text, source = welcome_text(business.name), "template"
-                markup = keyboards.menu_keyboard()
+                keyboard = keyboards.menu_keyboard
+            elif intent is Intent.UNKNOWN and is_courtesy(candidate.text):
+                text, source, reply_intent = courtesy_text(), "template", None
+                keyboard = keyboards.menu_keyboard
             else:
                 answer = answers.answer_by_rules(business, kb, text=candidate.text,
                                                  intent=intent, language=locale)
                 text = render_answer(answer, locale) if answer is not None else ""
                 if answer is not None and text:
-                    source, markup = answer.source, keyboards.after_answer_keyboard()
+                    source, keyboard = answer.source, keyboards.after_answer_keyboard
                 elif model_answers:
                     return None
                 else:
-                    text, source = _no_answer_text(), "fallback"
-                    markup = keyboards.operator_keyboard()
+                    text, source = no_answer_text(), "fallback"
+                    keyboard = keyboards.operator_keyboard
+            markup = self._markup(keyboard, locale)
         reply = {"method": "sendMessage", "chat_id": candidate.chat_id, "text": text,
-                 "parse_mode": "HTML",
-                 "reply_markup": markup.model_dump(mode="json", exclude_none=True)}
+                 "parse_mode": "HTML", "reply_markup": markup}
         return Turn(candidate=candidate, conversation_id=None if row is None else row.id,
                     stage=stage, language=language or "", customer_intent=intent.value,
-                    reply_text=text, reply_source=source, reply_intent=intent.value,
+                    reply_text=text, reply_source=source, reply_intent=reply_intent,
                     reply=reply)
+
+    def _markup(self, keyboard: Callable[[], InlineKeyboardMarkup], locale: str
+                ) -> dict[str, Any]:
+        """A keyboard as JSON, built once per locale (the buttons never change; building
+        one costs more than the rest of the reply)."""
+        key = (keyboard.__name__, locale)
+        found = self._markups.get(key)
+        if found is None:  # called inside the locale's i18n context
+            found = self._markups[key] = keyboard().model_dump(mode="json", exclude_none=True)
+        return found
 
     # ------------------------------------------------------------------------- writes
 

@@ -154,7 +154,11 @@ def _limit_reply() -> str:
              "from our team will answer you here as soon as possible.")
 
 
-def _no_answer_text() -> str:
+def courtesy_text() -> str:
+    return _("😊 You're welcome! Write here any time if you need anything.")
+
+
+def no_answer_text() -> str:
     return _("I don't have an answer to that yet. Shall I connect you with a person? You "
              "can also look at the menu.")
 
@@ -186,7 +190,7 @@ def render_answer(answer: SalesAnswer, locale: str) -> str:
 async def _answer(message: Message, session: AsyncSession, app: App, ai: AIGateway,
                   sales: SalesContext, *, text: str, intent: Intent, locale: str) -> None:
     conversation = sales.conversation
-    if intent == Intent.UNKNOWN and message.bot is not None:
+    if intent == Intent.UNKNOWN and ai.enabled and message.bot is not None:
         with suppress(TelegramAPIError):  # the AI may take a few seconds
             await message.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
     # the history only matters to the model (unknown questions): one query less otherwise
@@ -196,7 +200,7 @@ async def _answer(message: Message, session: AsyncSession, app: App, ai: AIGatew
                                  intent=intent, language=locale, history=history)
     body = render_answer(answer, locale)
     if not body:
-        await _say(message, session, conversation, _no_answer_text(), source="fallback",
+        await _say(message, session, conversation, no_answer_text(), source="fallback",
                    markup=keyboards.operator_keyboard(), intent=intent.value)
         return
     await _say(message, session, conversation, body, source=answer.source,
@@ -437,7 +441,7 @@ async def _offered_person(session: AsyncSession, conversation: SalesConversation
     said = [text for author, text in await conversations.history(session, conversation,
                                                                    limit=3)
             if author == "bot"]
-    return bool(said) and said[-1] == _no_answer_text()
+    return bool(said) and said[-1] == no_answer_text()
 
 
 def is_courtesy(text: str) -> bool:
@@ -611,9 +615,8 @@ async def _converse(message: Message, session: AsyncSession, app: App, ai: AIGat
                                                                                conversation):
         await _hand_off(message, session, app, sales, reason="human", reply=_human_reply())
     elif intent == Intent.UNKNOWN and is_courtesy(text):
-        await _say(message, session, conversation, _(
-            "😊 You're welcome! Write here any time if you need anything."),
-            source="template", markup=keyboards.menu_keyboard())
+        await _say(message, session, conversation, courtesy_text(), source="template",
+                   markup=keyboards.menu_keyboard())
     else:
         await _answer(message, session, app, ai, sales, text=text, intent=intent,
                       locale=locale)

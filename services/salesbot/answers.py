@@ -152,11 +152,7 @@ _ITEM_WORD = re.compile(r"[^\W\d_][\w'‘’ʻ`-]*")
 
 
 def _vocabulary(business: Business, kb: knowledge.Snapshot) -> set[str]:
-    words: set[str] = set()
-    for product in kb.products:
-        words.update(knowledge.content_words(f"{product.name} {product.description}"))
-    for entry in kb.entries:
-        words.update(knowledge.content_words(f"{entry.question} {entry.answer}"))
+    words = set(kb.vocabulary)
     for name in ("name", "industry", "sub_industry", "tagline", "description", "usp"):
         words.update(knowledge.content_words(str(getattr(business, name) or "")))
     return words

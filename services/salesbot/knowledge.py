@@ -95,11 +95,16 @@ def _product_view(row: KbProduct) -> ProductView:
 def content_words(text: str) -> list[str]:
     """The normalised words of ``text`` that carry a topic (stop words and 1-letter words
     dropped), in order, without repeats."""
+    return list(_content_words(text))
+
+
+@lru_cache(maxsize=8192)  # one answer looks at the customer's words several times
+def _content_words(text: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for word in normalize(text).split():
         if len(word) > 1 and word not in STOP_WORDS:
             seen.setdefault(word, None)
-    return list(seen)
+    return tuple(seen)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -416,6 +421,8 @@ class Snapshot:
     phrasings: list[tuple[EntryView, list[str]]]
     idf: dict[str, float]
     product_words: list[tuple[ProductView, list[str]]]
+    # every word of the products and entries (what "not on our list" is checked against)
+    vocabulary: frozenset[str] = frozenset()
 
     def best_match(self, text: str, threshold: float = MATCH_THRESHOLD,
                    kind: EntryKind | None = None) -> Match | None:
@@ -431,8 +438,10 @@ class Snapshot:
 def build_snapshot(entries: list[EntryView], products: list[ProductView]) -> Snapshot:
     """Prepare entries and products for matching (pure)."""
     phrasings = _phrasings((e, e.question) for e in entries)
+    words = {w for p in products for w in content_words(f"{p.name} {p.description}")}
+    words.update(w for e in entries for w in content_words(f"{e.question} {e.answer}"))
     return Snapshot(entries, products, phrasings, _idf([w for _, w in phrasings]),
-                    [(p, content_words(p.name)) for p in products])
+                    [(p, content_words(p.name)) for p in products], frozenset(words))
 
 
 SNAPSHOT_CACHE = 2048  # businesses whose prepared knowledge base a process keeps

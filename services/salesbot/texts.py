@@ -50,5 +50,9 @@ def translate(message: str, language: str) -> str:
 
 def money(amount: int, language: str, t: Translate = translate) -> str:
     """``1 250 000 so'm`` in the language's number format."""
-    return t("{amount} so'm", language).format(
-        amount=format_decimal(amount, locale=language_of(language)))
+    return t("{amount} so'm", language).format(amount=_decimal(amount, language_of(language)))
+
+
+@lru_cache(maxsize=16_384)  # babel is slow and the same prices are formatted again and again
+def _decimal(amount: int, locale: str) -> str:
+    return format_decimal(amount, locale=locale)

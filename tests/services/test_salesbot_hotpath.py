@@ -108,10 +108,11 @@ async def test_batched_reads_match_the_single_ones(session: AsyncSession) -> Non
     ids = {first.id, second.id}
     assert await plans.usage_many(session, ids, resource=resource, period=period) == {
         first.id: 0, second.id: 0}
-    assert await plans.add_usage(session, {first.id: 2, second.id: 1}, resource=resource,
-                                 period=period) == {first.id: 2, second.id: 1}
-    assert await plans.add_usage(session, {first.id: 3}, resource=resource,
-                                 period=period) == {first.id: 5}
+    await plans.add_usage(session, {first.id: 2, second.id: 1}, resource=resource,
+                          period=period)
+    assert await plans.usage_many(session, ids, resource=resource, period=period) == {
+        first.id: 2, second.id: 1}
+    await plans.add_usage(session, {first.id: 3}, resource=resource, period=period)
     assert await plans.usage_many(session, ids, resource=resource, period=period,
                                   lock=True) == {first.id: 5, second.id: 1}
     single_status = await plans.usage(session, business_id=first.id, resource=resource)

@@ -38,6 +38,13 @@ SCRIPT = [
     (3, "en", "what are your prices?"),
     (4, "uz", "qanday mahsulotlar bor?"),
     (2, "ru", "привет"),
+    # no rule intent (no model configured): thanks, a knowledge-base question, nothing
+    # known, then "yes" to "shall I connect you?" and a quantity (both the full path's)
+    (1, "uz", "rahmat"),
+    (5, "en", "is there parking nearby?"),
+    (5, "en", "can I bring my dog inside?"),
+    (5, "en", "yes please"),
+    (6, "ru", "2 латте"),
 ]
 
 
@@ -54,6 +61,9 @@ async def _business(db: Database, owner_id: int) -> int:
         await knowledge.add_entry(s, business_id=business.id, kind="payment",
                                   question="How can I pay?",
                                   answer="Cash, card, Click or Payme.")
+        await knowledge.add_entry(s, business_id=business.id, kind="faq",
+                                  question="Is there parking nearby?",
+                                  answer="Yes, free parking behind the building.")
         await s.commit()
         return business.id
 
@@ -100,12 +110,17 @@ async def test_the_lane_answers_and_records_exactly_what_the_full_path_does(
         await p.connect(lane_id, 8602, TOKEN_B, "fast_lane_bot")
         lane = await _play(p, TOKEN_B, 9700)
         assert p.runtime.fast_lane is not None
-        # the hand-off and the question while a person has it took the full path
-        assert p.runtime.fast_lane.taken == len(SCRIPT) - 2
+        # the hand-offs, the question while a person has it, the "yes" and the quantity
+        # took the full path
+        assert p.runtime.fast_lane.taken == len(SCRIPT) - 4
     assert lane == full
     assert await _records(db, lane_id, 9700) == await _records(db, full_id, 9600)
-    prices = dict(lane)["narxi qancha?"][0]
+    said = dict(lane)
+    prices = said["narxi qancha?"][0]
     assert "Latte" in prices and "28" in prices and "Beans 1 kg" in prices
+    assert said["is there parking nearby?"][0] == "Yes, free parking behind the building."
+    assert said["can I bring my dog inside?"][0].startswith("I don't have an answer")
+    assert said["yes please"][0].startswith("🙋")  # connected with a person
 
 
 async def test_what_the_lane_does_not_take_goes_down_the_full_path(
