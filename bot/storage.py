@@ -21,7 +21,7 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -34,6 +34,10 @@ from services.db.tracking import on_end
 # transaction, so the wizard state moves exactly when the update's work commits (and SQLite
 # never sees a second writer waiting on the first).
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+_STATES = select(FsmRecord.key, FsmRecord.state, FsmRecord.data).where(
+    FsmRecord.key.in_(bindparam("keys", expanding=True)))
 
 
 def key_builder() -> KeyBuilder:
@@ -119,8 +123,7 @@ class SqlStorage(BaseStorage):
         found: dict[str, str | None] = {}
         if missing:
             async with self._session() as session:
-                rows = await session.execute(select(FsmRecord.key, FsmRecord.state, FsmRecord.data)
-                                             .where(FsmRecord.key.in_(missing)))
+                rows = await session.execute(_STATES, {"keys": missing})
                 for key, state, data in rows:
                     found[key] = state
                     if cache is not None:

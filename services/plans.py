@@ -254,9 +254,12 @@ async def account_subscriptions(session: AsyncSession,
     if not owner_ids:
         return {}
     now = utcnow()
-    rows = await session.scalars(select(Subscription).where(
-        Subscription.user_id.in_(sorted(owner_ids))))
+    rows = await session.scalars(_SUBSCRIPTIONS_OF, {"owners": sorted(owner_ids)})
     return {sub.user_id: _view(sub, now) for sub in rows}
+
+
+_SUBSCRIPTIONS_OF = select(Subscription).where(
+    Subscription.user_id.in_(bindparam("owners", expanding=True)))
 
 
 async def business_subscription(session: AsyncSession, *, business_id: int) -> SubscriptionView:
@@ -365,13 +368,19 @@ async def usage_many(session: AsyncSession, business_ids: Collection[int], *,
     limit checked against them stays true until ``add_usage`` in the same transaction."""
     if not business_ids:
         return {}
-    stmt = select(UsageCounter.business_id, UsageCounter.used).where(
-        UsageCounter.business_id.in_(sorted(business_ids)),
-        UsageCounter.resource == resource.value, UsageCounter.period == period)
-    if lock:  # in one order, so two batches never wait on each other crosswise
-        stmt = stmt.order_by(UsageCounter.business_id).with_for_update()
-    found = {int(b): int(u or 0) for b, u in await session.execute(stmt)}
+    connection = await session.connection()
+    rows = await connection.execute(_COUNTERS_LOCKED if lock else _COUNTERS, {
+        "ids": sorted(business_ids), "r": resource.value, "p": period})
+    found = {int(b): int(u or 0) for b, u in rows}
     return {business_id: found.get(business_id, 0) for business_id in business_ids}
+
+
+_COUNTER_TABLE = cast(Table, UsageCounter.__table__)
+_COUNTERS = select(_COUNTER_TABLE.c.business_id, _COUNTER_TABLE.c.used).where(
+    _COUNTER_TABLE.c.business_id.in_(bindparam("ids", expanding=True)),
+    _COUNTER_TABLE.c.resource == bindparam("r"), _COUNTER_TABLE.c.period == bindparam("p"))
+# in one order, so two batches never wait on each other crosswise
+_COUNTERS_LOCKED = _COUNTERS.order_by(_COUNTER_TABLE.c.business_id).with_for_update()
 
 
 async def add_usage(session: AsyncSession, amounts: Mapping[int, int], *, resource: Resource,
@@ -382,19 +391,20 @@ async def add_usage(session: AsyncSession, amounts: Mapping[int, int], *, resour
     statements whatever the number of businesses (each compiled once per process)."""
     if not amounts:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = cast(Table, UsageCounter.__table__)
     connection = await session.connection()
     rows = [{"b": b, "n": n, "r": resource.value, "p": period} for b, n in sorted(amounts.items())]
-    await connection.execute(
-        insert(table).values(business_id=bindparam("b"), resource=bindparam("r"),
-                             period=bindparam("p"), used=0)
-        .on_conflict_do_nothing(index_elements=["business_id", "resource", "period"]), rows)
-    await connection.execute(
-        update(table).where(table.c.business_id == bindparam("b"),
-                            table.c.resource == bindparam("r"), table.c.period == bindparam("p"))
-        .values(used=table.c.used + bindparam("n")), rows)
+    await connection.execute(_NEW_BUCKETS[connection.dialect.name == "postgresql"], rows)
+    await connection.execute(_ADD_TO_BUCKETS, rows)
+
+
+_NEW_BUCKETS = tuple(
+    insert(_COUNTER_TABLE).values(business_id=bindparam("b"), resource=bindparam("r"),
+                                  period=bindparam("p"), used=0)
+    .on_conflict_do_nothing(index_elements=["business_id", "resource", "period"])
+    for insert in (sqlite.insert, postgresql.insert))
+_ADD_TO_BUCKETS = update(_COUNTER_TABLE).where(
+    _COUNTER_TABLE.c.business_id == bindparam("b"), _COUNTER_TABLE.c.resource == bindparam("r"),
+    _COUNTER_TABLE.c.period == bindparam("p")).values(used=_COUNTER_TABLE.c.used + bindparam("n"))
 
 
 async def consume(

@@ -7,10 +7,12 @@ the one writer for all of that. This lane takes the common case off it:
 
 * **which updates:** a private text message from a person, not a command, not a phone
   number, whose intent by rules is a greeting or a product, price, delivery or payment
-  question; the customer is not in the order wizard (no FSM state), no person has the
-  conversation, the month's message limit has room, and the knowledge base or a template
-  answers it (the model is never called here). Everything else — and any update the lane
-  is unsure of — goes down the full path unchanged.
+  question — or, while no model is configured, one with no rule intent (thanks, a
+  knowledge-base match, "I don't have an answer"; not a "yes" or a quantity); the customer
+  is not in the order wizard (no FSM state), no person has the conversation, the month's
+  message limit has room, and the knowledge base or a template answers it (the model is
+  never called here). Everything else — and any update the lane is unsure of — goes down
+  the full path unchanged.
 * **how:** updates that arrive while a batch is being written wait for the next one
   (group commit: no timer, one batch at a time, so a lone message goes at once and a burst
   shares the work). A batch is one transaction: a handful of reads for all of its
@@ -80,6 +82,23 @@ MESSAGES = Resource.CHATBOT_MESSAGES_PER_MONTH
 CONVERSATIONS = cast(Table, SalesConversation.__table__)
 TRANSCRIPT = cast(Table, SalesMessage.__table__)
 UPDATE_IDS = cast(Table, ProcessedUpdate.__table__)
+# the batch's statements, built once (SQLAlchemy then reuses their compiled form)
+FIND_CONVERSATIONS = select(
+    CONVERSATIONS.c.id, CONVERSATIONS.c.bot_id, CONVERSATIONS.c.customer_chat_id,
+    CONVERSATIONS.c.business_id, CONVERSATIONS.c.stage, CONVERSATIONS.c.language,
+    CONVERSATIONS.c.handoff).where(tuple_(CONVERSATIONS.c.bot_id,
+                                          CONVERSATIONS.c.customer_chat_id)
+                                   .in_(bindparam("keys", expanding=True)))
+FIND_BUSINESSES = select(Business).where(Business.id.in_(bindparam("ids", expanding=True)))
+ADD_CONVERSATIONS = insert(CONVERSATIONS).returning(
+    CONVERSATIONS.c.id, CONVERSATIONS.c.bot_id, CONVERSATIONS.c.customer_chat_id)
+MOVE_CONVERSATIONS = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("cid")).values(
+    stage=bindparam("stage"), language=bindparam("lang"), customer_name=bindparam("name"),
+    customer_username=bindparam("username"), messages_in=CONVERSATIONS.c.messages_in + 1,
+    messages_out=CONVERSATIONS.c.messages_out + 1, last_customer_at=bindparam("now"),
+    last_reply_at=bindparam("now"), updated_at=bindparam("now"))
+ADD_LINES = insert(TRANSCRIPT)
+ADD_UPDATE_IDS = insert(UPDATE_IDS)
 
 
 @dataclass(slots=True)
@@ -217,18 +236,14 @@ class FastLane:
 
     async def _decide(self, session: AsyncSession, batch: list[Candidate]
                       ) -> tuple[list[Turn], list[tuple[int, int, int, int]]]:
-        keys = [(c.bot_id, c.chat_id) for c in batch]
-        rows = (await session.execute(select(
-            SalesConversation.id, SalesConversation.bot_id, SalesConversation.customer_chat_id,
-            SalesConversation.business_id, SalesConversation.stage,
-            SalesConversation.language, SalesConversation.handoff)
-            .where(tuple_(SalesConversation.bot_id, SalesConversation.customer_chat_id)
-                   .in_(keys)))).all()
+        connection = await session.connection()
+        rows = (await connection.execute(FIND_CONVERSATIONS, {
+            "keys": [(c.bot_id, c.chat_id) for c in batch]})).all()
         existing = {(r.bot_id, r.customer_chat_id): r for r in rows}
         states = await self._states(batch)
         business_ids = {c.business_id for c in batch}
         businesses = {b.id: b for b in await session.scalars(
-            select(Business).where(Business.id.in_(sorted(business_ids))))}
+            FIND_BUSINESSES, {"ids": sorted(business_ids)})}
         views = await plans.account_subscriptions(
             session, {b.owner_id for b in businesses.values()})
         period = plans.period_key(MESSAGES)
@@ -366,24 +381,16 @@ class FastLane:
         fresh = [t for t in turns if t.conversation_id is None]
         if fresh:
             inserted = await connection.execute(
-                insert(CONVERSATIONS).returning(CONVERSATIONS.c.id, CONVERSATIONS.c.bot_id,
-                                                CONVERSATIONS.c.customer_chat_id),
-                [_new_conversation(t, now) for t in fresh])
+                ADD_CONVERSATIONS, [_new_conversation(t, now) for t in fresh])
             ids = {(bot_id, chat_id): cid for cid, bot_id, chat_id in inserted}
             for turn in fresh:
                 turn.conversation_id = ids[(turn.candidate.bot_id, turn.candidate.chat_id)]
         known = [t for t in turns if t not in fresh]
         if known:
-            await connection.execute(
-                update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("cid")).values(
-                    stage=bindparam("stage"), language=bindparam("lang"),
-                    customer_name=bindparam("name"), customer_username=bindparam("username"),
-                    messages_in=CONVERSATIONS.c.messages_in + 1,
-                    messages_out=CONVERSATIONS.c.messages_out + 1,
-                    last_customer_at=now, last_reply_at=now, updated_at=now),
-                [{"cid": t.conversation_id, "stage": t.stage, "lang": t.language or None,
-                  "name": _name(t.candidate.user),
-                  "username": t.candidate.user.get("username")} for t in known])
+            await connection.execute(MOVE_CONVERSATIONS, [
+                {"cid": t.conversation_id, "stage": t.stage, "lang": t.language or None,
+                 "name": _name(t.candidate.user), "username": t.candidate.user.get("username"),
+                 "now": now} for t in known])
             await nurture.stop_many(session, {t.conversation_id for t in known
                                               if t.conversation_id is not None}, "reply")
         lines = []
@@ -397,7 +404,7 @@ class FastLane:
             lines.append({**base, "author": "bot",
                           "text": turn.reply_text[:conversations.MESSAGE_MAX],
                           "intent": turn.reply_intent, "source": turn.reply_source})
-        await connection.execute(insert(TRANSCRIPT), lines)
+        await connection.execute(ADD_LINES, lines)
         amounts: dict[int, int] = {}
         for turn in turns:
             amounts[turn.candidate.business_id] = amounts.get(turn.candidate.business_id, 0) + 1
@@ -407,7 +414,7 @@ class FastLane:
             await queue_limit_warning(session, self.app.i18n, bot_id=owner_bot_id(self.app),
                                       business_id=business_id, level=level, used=number,
                                       limit=limit)
-        await connection.execute(insert(UPDATE_IDS), [
+        await connection.execute(ADD_UPDATE_IDS, [
             {"bot_id": t.candidate.bot_id, "update_id": t.candidate.update_id,
              "created_at": now} for t in turns])
 
