@@ -30,6 +30,7 @@ the one writer for all of that. This lane takes the common case off it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -204,14 +205,25 @@ class FastLane:
             try:
                 async with self.runtime.handling:
                     await self._run(batch)
+            except asyncio.CancelledError:  # shutting down: nothing of it was committed
+                await self._hand_back(batch)
+                raise
             except Exception:
                 log.exception("sales fast lane: a batch of %d failed; the full path takes it",
                               len(batch))
-                for candidate in batch:
-                    if candidate.claimed and not candidate.future.done():
-                        await self.dedup.release(candidate.bot_id, candidate.update_id)
-                    if not candidate.future.done():
-                        candidate.future.set_result(None)
+                await self._hand_back(batch)
+
+    async def _hand_back(self, batch: list[Candidate]) -> None:
+        """A batch that did not commit: its update ids are forgotten again (so Telegram's
+        re-sending, or the full path, handles them) and its candidates go to the full
+        path."""
+        for candidate in batch:
+            if candidate.future.done():
+                continue
+            if candidate.claimed:
+                with contextlib.suppress(Exception):  # Redis gone: its key expires anyway
+                    await self.dedup.release(candidate.bot_id, candidate.update_id)
+            candidate.future.set_result(None)
 
     async def _run(self, batch: list[Candidate]) -> None:
         self.batches += 1

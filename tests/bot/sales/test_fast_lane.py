@@ -232,3 +232,28 @@ async def test_a_failed_batch_is_handed_to_the_full_path(settings: Settings, db:
         monkeypatch.undo()  # the lane works again for the next message
         assert "Latte" in (await customer.send("how much is latte?"))[-1].text
         assert lane.taken == 1
+
+
+async def test_a_batch_cut_short_by_shutdown_forgets_its_update_ids(
+        settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    business_id = await _business(db, 8661)
+    async with running_platform(settings, compose=None, webhook=True) as p:
+        await p.connect(business_id, 8661, TOKEN_B, "fast_lane_bot")
+        lane = p.runtime.fast_lane
+        writing = asyncio.Event()
+
+        async def stuck(*_args: Any) -> None:
+            writing.set()
+            await asyncio.sleep(30)
+
+        monkeypatch.setattr(lane, "_write", stuck)
+        p.emulator.add_private_chats(TOKEN_B, [9661])
+        posted = asyncio.create_task(_post(p, TOKEN_B, _update(6001, 9661, "how much?")))
+        await asyncio.wait_for(writing.wait(), 10)
+        assert lane.dedup.seen(5550022, 6001)  # claimed while its batch is written
+        lane._task.cancel()
+        status, _reply = await asyncio.wait_for(posted, 20)
+        assert status == 200  # the full path answered it instead
+        monkeypatch.undo()
+        async with db.sessionmaker() as s:  # once, by the full path, nothing of the lane
+            assert await s.scalar(select(func.count()).select_from(SalesMessage)) == 2
