@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.billing_notices import owner_bot_id
 from bot.middlewares import DedupMiddleware, ThrottlingMiddleware
-from bot.sales_dispatcher import language_for
+from bot.sales_dispatcher import reply_language, reply_locale
 from bot.sales_notices import queue_limit_warning
 from bot.storage import SqlStorage, current_session
 from handlers.sales import keyboards
@@ -63,8 +63,6 @@ from services.db.models import Business, ProcessedUpdate, SalesConversation, Sal
 from services.plans import UNLIMITED, Resource
 from services.salesbot import answers, conversations, knowledge, nurture, quantity
 from services.salesbot.intents import Intent, IntentResult, detect_intent
-from services.salesbot.language import detect_language
-from services.users import LANGUAGES, guess_language
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -227,27 +225,29 @@ class FastLane:
 
     async def _run(self, batch: list[Candidate]) -> None:
         self.batches += 1
+        period = plans.period_key(MESSAGES)  # one month's bucket for the reads and writes
         async with self.app.sessionmaker() as session:
             token = current_session.set(session)  # FSM reads join this transaction
             try:
-                turns, warnings = await self._decide(session, batch)
+                turns, counted, warnings = await self._decide(session, batch, period)
                 if turns:
-                    await self._write(session, turns, warnings)
+                    await self._write(session, turns, counted, warnings, period)
                 await session.commit()
             finally:
                 current_session.reset(token)
-        taken = {id(turn.candidate) for turn in turns}
         self.taken += len(turns)
         for turn in turns:
             turn.candidate.future.set_result(turn.reply)
-        for candidate in batch:
-            if id(candidate) not in taken and not candidate.future.done():
+        for candidate in batch:  # the rest: the full path
+            if not candidate.future.done():
                 candidate.future.set_result(None)
 
     # ------------------------------------------------------------------ reads, decisions
 
-    async def _decide(self, session: AsyncSession, batch: list[Candidate]
-                      ) -> tuple[list[Turn], list[tuple[int, int, int, int]]]:
+    async def _decide(self, session: AsyncSession, batch: list[Candidate], period: str
+                      ) -> tuple[list[Turn], Counter[int], list[tuple[int, int, int, int]]]:
+        """The turns the lane takes, the messages it counts per business, and the limit
+        warnings (business, level, message number, limit) those messages cross."""
         connection = await session.connection()
         rows = (await connection.execute(FIND_CONVERSATIONS, {
             "keys": [(c.bot_id, c.chat_id) for c in batch]})).all()
@@ -258,62 +258,43 @@ class FastLane:
             FIND_BUSINESSES, {"ids": sorted(business_ids)})}
         views = await plans.account_subscriptions(
             session, {b.owner_id for b in businesses.values()})
-        period = plans.period_key(MESSAGES)
+        limits = {b.id: int(views[b.owner_id].limits.get(MESSAGES.value, UNLIMITED))
+                  for b in businesses.values() if b.owner_id in views}
         used = await plans.usage_many(session, business_ids, resource=MESSAGES, period=period,
                                       lock=True)
         kbs = await knowledge.snapshots(session, businesses)
         ai = self.app.ai
         model_answers = ai is not None and ai.enabled
         turns: list[Turn] = []
-        counted: dict[int, int] = {}
+        counted: Counter[int] = Counter()
         for candidate, state in zip(batch, states, strict=True):
+            business_id = candidate.business_id
             row = existing.get((candidate.bot_id, candidate.chat_id))
-            business = businesses.get(candidate.business_id)
-            view = views.get(business.owner_id) if business is not None else None
-            reason = None
-            if state is not None:
-                reason = "fsm state"
-            elif business is None or view is None:
-                reason = "no business or subscription"
-            elif row is not None and row.business_id != candidate.business_id:
-                reason = "another business's conversation"
-            elif row is not None and row.handoff != conversations.Handoff.NONE:
-                reason = "hand-off"
-            else:
-                limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
-                so_far = used[candidate.business_id] + counted.get(candidate.business_id, 0)
-                if limit != UNLIMITED and so_far + 1 > limit:
-                    reason = "message limit"  # the full path's polite reply and hand-off
+            reason = _declined(state, row, business_id, limits.get(business_id),
+                               used[business_id] + counted[business_id])
             turn = None
             if reason is None:
-                assert business is not None
-                turn = self._turn(candidate, row, business, kbs[candidate.business_id],
+                turn = self._turn(candidate, row, businesses[business_id], kbs[business_id],
                                   model_answers)
                 if turn is None:
                     reason = "for the model"
                 elif not self.throttle.allow(candidate.user["id"]):
                     reason = "flood"  # the full path says so
-            if turn is None or reason is not None:
-                self.declined[reason or "?"] += 1
+            if reason is not None or turn is None:
+                self.declined[reason or "for the model"] += 1
                 continue
             if not await self.dedup.claim(candidate.bot_id, candidate.update_id):
                 candidate.future.set_result({})  # handled before (another process): done
                 continue
             candidate.claimed = True
-            counted[candidate.business_id] = counted.get(candidate.business_id, 0) + 1
+            counted[business_id] += 1
             turns.append(turn)
-        warnings = []
-        for business_id, n in counted.items():
-            view = views[businesses[business_id].owner_id]
-            limit = int(view.limits.get(MESSAGES.value, UNLIMITED))
-            if limit == UNLIMITED:
-                continue
-            before = used[business_id]
-            for number in range(before + 1, before + n + 1):
-                level = conversations.crossed(number, limit)
-                if level is not None:
-                    warnings.append((business_id, level, number, limit))
-        return turns, warnings
+        warnings = [(business_id, level, number, limits[business_id])
+                    for business_id, n in counted.items() if limits[business_id] != UNLIMITED
+                    for number in range(used[business_id] + 1, used[business_id] + n + 1)
+                    if (level := conversations.crossed(number, limits[business_id]))
+                    is not None]
+        return turns, counted, warnings
 
     async def _states(self, batch: list[Candidate]) -> list[str | None]:
         keys = [StorageKey(bot_id=c.bot_id, chat_id=c.chat_id, user_id=c.user["id"])
@@ -327,15 +308,10 @@ class FastLane:
               kb: knowledge.Snapshot, model_answers: bool) -> Turn | None:
         """The same decisions ``steps._converse`` takes for these intents; None when the
         model could do better than the rules (the full path asks it)."""
-        user = candidate.user
-        written = detect_language(candidate.text)
-        if row is None:
-            language = written or language_for(user.get("language_code"), candidate.text)
-        else:
-            language = written or row.language or language_for(user.get("language_code"),
-                                                               candidate.text)
-        locale = language if language in LANGUAGES else guess_language(
-            user.get("language_code"))
+        code = candidate.user.get("language_code")
+        language = reply_language(row.language if row is not None else None, code,
+                                  candidate.text)
+        locale = reply_locale(language, code)
         result = candidate.intent
         intent = result.intent
         if intent is Intent.UNKNOWN and model_answers:
@@ -386,8 +362,8 @@ class FastLane:
 
     # ------------------------------------------------------------------------- writes
 
-    async def _write(self, session: AsyncSession, turns: list[Turn],
-                     warnings: list[tuple[int, int, int, int]]) -> None:
+    async def _write(self, session: AsyncSession, turns: list[Turn], counted: Counter[int],
+                     warnings: list[tuple[int, int, int, int]], period: str) -> None:
         now = utcnow()
         connection = await session.connection()
         fresh = [t for t in turns if t.conversation_id is None]
@@ -417,11 +393,7 @@ class FastLane:
                           "text": turn.reply_text[:conversations.MESSAGE_MAX],
                           "intent": turn.reply_intent, "source": turn.reply_source})
         await connection.execute(ADD_LINES, lines)
-        amounts: dict[int, int] = {}
-        for turn in turns:
-            amounts[turn.candidate.business_id] = amounts.get(turn.candidate.business_id, 0) + 1
-        await plans.add_usage(session, amounts, resource=MESSAGES,
-                              period=plans.period_key(MESSAGES))
+        await plans.add_usage(session, counted, resource=MESSAGES, period=period)
         for business_id, level, number, limit in warnings:
             await queue_limit_warning(session, self.app.i18n, bot_id=owner_bot_id(self.app),
                                       business_id=business_id, level=level, used=number,
@@ -429,6 +401,22 @@ class FastLane:
         await connection.execute(ADD_UPDATE_IDS, [
             {"bot_id": t.candidate.bot_id, "update_id": t.candidate.update_id,
              "created_at": now} for t in turns])
+
+
+def _declined(state: str | None, row: Any, business_id: int, limit: int | None,
+              used: int) -> str | None:
+    """Why the full path must take a message (before its answer is known), or None."""
+    if state is not None:
+        return "fsm state"  # the order wizard
+    if limit is None:
+        return "no business or subscription"
+    if row is not None and row.business_id != business_id:
+        return "another business's conversation"
+    if row is not None and row.handoff != conversations.Handoff.NONE:
+        return "hand-off"
+    if limit != UNLIMITED and used + 1 > limit:
+        return "message limit"  # the full path's polite reply and hand-off
+    return None
 
 
 def _name(user: dict[str, Any]) -> str:
