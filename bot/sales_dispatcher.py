@@ -97,18 +97,30 @@ class SalesContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+def reply_language(stored: str | None, language_code: str | None, text: str | None) -> str:
+    """The conversation's language after the customer's message: the one they write in,
+    else the one it had, else Telegram's hint corrected by the script (``language_for``)."""
+    return (detect_language(text) if text else None) or stored or language_for(
+        language_code, text)
+
+
+def reply_locale(language: str | None, language_code: str | None) -> str:
+    """The catalog to answer in (Telegram's hint when the language is not one of ours)."""
+    return language if language in LANGUAGES else guess_language(language_code)
+
+
 class SalesLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         sales: SalesContext | None = data.get("sales")
-        language = sales.conversation.language if sales is not None else None
-        incoming = getattr(event, "message", None)
-        text = getattr(incoming, "text", None) or getattr(incoming, "caption", None)
-        written = detect_language(text) if text and sales is not None else None
-        if written is not None and written != language:  # reply in what the customer writes
-            assert sales is not None
-            sales.conversation.language = language = written
-        locale = language if language in LANGUAGES else guess_language(
-            getattr(data.get("event_from_user"), "language_code", None))
+        code = getattr(data.get("event_from_user"), "language_code", None)
+        language = None
+        if sales is not None:  # reply in what the customer writes
+            incoming = getattr(event, "message", None)
+            text = getattr(incoming, "text", None) or getattr(incoming, "caption", None)
+            language = reply_language(sales.conversation.language, code, text)
+            if language != sales.conversation.language:
+                sales.conversation.language = language
+        locale = reply_locale(language, code)
         data["locale"] = locale
         return locale
 

@@ -85,11 +85,15 @@ class SqlStorage(BaseStorage):
             row = (await session.execute(
                 select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == built))).first()
         value = (row[0], dict(row[1] or {})) if row else (None, {})
+        self._keep(built, value)
+        return value
+
+    def _keep(self, built: str, value: tuple[str | None, dict[str, Any]]) -> None:
+        """Cache a value read from the database (bounded; no-op without the cache)."""
         if self._cache is not None:
             self._cache[built] = value
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return value
 
     async def _write(self, key: StorageKey, statement: Any) -> None:
         built = self._builder.build(key)
@@ -118,23 +122,16 @@ class SqlStorage(BaseStorage):
         """``get_state`` for several keys: the cache first, the rest in one query (the
         sales fast lane asks this for a whole batch of customers)."""
         built = [self._builder.build(key) for key in keys]
-        cache = self._cache
-        missing = sorted({b for b in built if cache is None or b not in cache})
-        found: dict[str, str | None] = {}
+        cache = self._cache if self._cache is not None else {}
+        values = {b: cache[b] for b in built if b in cache}
+        missing = sorted(set(built) - values.keys())
         if missing:
             async with self._session() as session:
                 rows = await session.execute(_STATES, {"keys": missing})
-                for key, state, data in rows:
-                    found[key] = state
-                    if cache is not None:
-                        cache[key] = (state, dict(data or {}))
-            if cache is not None:
-                for key in missing:
-                    cache.setdefault(key, (None, {}))
-                while len(cache) > self._cache_size:
-                    cache.popitem(last=False)
-        return [cache[b][0] if cache is not None and b in cache else found.get(b)
-                for b in built]
+                values.update((key, (state, dict(data or {}))) for key, state, data in rows)
+            for key in missing:
+                self._keep(key, values.setdefault(key, (None, {})))
+        return [values[b][0] for b in built]
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return copy.deepcopy((await self._get(key))[1])

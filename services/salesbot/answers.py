@@ -116,7 +116,7 @@ _clip = clip
 
 
 def _from_kb(kb: knowledge.Snapshot, *, text: str, intent: Intent, language: str,
-                   t: Translate) -> SalesAnswer | None:
+             t: Translate) -> SalesAnswer | None:
     named = kb.match_products(text)
     if named and intent in (Intent.PRODUCT, Intent.PRICING, Intent.UNKNOWN, Intent.ORDER):
         if intent is Intent.ORDER:
@@ -457,34 +457,37 @@ async def compose_answer(session: AsyncSession, ai: AIGateway | None, *, busines
         return SalesAnswer("", "none")
     kb = await knowledge.snapshot(session, business_id=business_id)
     found = answer_by_rules(business, kb, text=text, intent=intent, language=language,
-                                  translate_with=translate_with)
+                            translate_with=translate_with)
     if found is not None:
         return found
     if ai is not None and ai.enabled and text.strip():
-        products = kb.products
-        if intent is Intent.ORDER:  # the products the customer named come first (or alone)
-            products = kb.match_products(text)[:3] or products
         return await _from_ai(session, ai, business=business, entries=kb.entries,
-                              products=products, text=text, language=language_of(language),
-                              history=history)
+                              products=_offered(kb, text, intent), text=text,
+                              language=language_of(language), history=history)
     return SalesAnswer("", "none")
 
 
+def _offered(kb: knowledge.Snapshot, text: str, intent: Intent) -> list[ProductView]:
+    """The products an answer may show: for an order, the ones the customer named come
+    first (or alone); otherwise all."""
+    if intent is Intent.ORDER:
+        return kb.match_products(text)[:3] or kb.products
+    return kb.products
+
+
 def answer_by_rules(business: Business, kb: knowledge.Snapshot, *, text: str,
-                          intent: Intent, language: str,
-                          translate_with: Translate | None = None) -> SalesAnswer | None:
+                    intent: Intent, language: str,
+                    translate_with: Translate | None = None) -> SalesAnswer | None:
     """Steps 1 and 2 of the order (the knowledge base, then templates) from data already in
     hand, without I/O; None when only the model (or a person) could answer."""
     t = translate_with or translate
     language = language_of(language)
-    products = kb.products
     if intent not in (Intent.HUMAN, Intent.COMPLAINT, Intent.GREETING):
         found = _from_kb(kb, text=text, intent=intent, language=language, t=t)
         if found is not None:
             return found
-    if intent is Intent.ORDER:  # the products the customer named come first (or alone)
-        products = kb.match_products(text)[:3] or products
-    templated = _from_template(business, products, intent=intent, language=language, t=t)
+    templated = _from_template(business, _offered(kb, text, intent), intent=intent,
+                               language=language, t=t)
     if templated is not None and intent in (Intent.PRODUCT, Intent.PRICING):
         missing = unlisted_item(business, kb, text)
         if missing is not None:  # say so first, then what there is
